@@ -1,0 +1,177 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { checkEmbeddingPair, type FiniteCheckOptions, scaledCosine } from './contrastive-logits.js';
+import { clampScalar } from './clamp.js';
+import { DEFAULT_LOGIT_SCALE, MAX_LOGIT_SCALE } from './constants.js';
+import { withGradient } from './custom-gradient.js';
+import { MmauxLossError } from './errors.js';
+import { type LogitScaleInput, logitScaleTensor } from './logit-scale.js';
+import { assertBatch, assertFinite, assertTensor, type GroupIds, groupMask, readGroupIds } from './validate.js';
+
+/** Options of {@link itcLossFromLogits}. */
+export interface ItcLogitsOptions extends FiniteCheckOptions {
+  /**
+   * One id per post. Posts that share an id are positives of each other rather than false
+   * negatives: each row's loss becomes `−log Σ_{j∈P(i)} softmax(row)_j` (multi-positive NCE), so
+   * duplicates are not pushed apart. @defaultValue every post its own group (CLIP)
+   */
+  groupIds?: GroupIds;
+  /**
+   * Label smoothing ε as PyTorch's `CrossEntropyLoss(label_smoothing)`: target
+   * `(1 − ε)·positives + ε/N`. @defaultValue 0
+   */
+  labelSmoothing?: number;
+}
+
+/** Options of {@link itcLoss}. */
+export interface ItcOptions extends ItcLogitsOptions {
+  /** Natural log of the inverse temperature. @defaultValue `ln(1/0.07)` ≈ 2.6593 */
+  logitScale?: LogitScaleInput;
+  /**
+   * Upper clamp applied to `logitScale` in the forward pass (gradient 0 above it).
+   * @defaultValue `ln 100`
+   */
+  maxLogitScale?: number;
+}
+
+/** x where positives is 1, −Infinity elsewhere. */
+function onlyPositives(x: tf.Tensor2D, positives: tf.Tensor2D): tf.Tensor2D {
+  return tf.where(tf.greater(positives, 0), x, tf.fill(x.shape, -Infinity));
+}
+
+/**
+ * Softmax cross-entropy along the rows of x [N, N] where `positives` (0/1) marks each row's
+ * targets, with label smoothing ε. Per-row loss `(1−ε)(lse − lse_P) + ε(lse − mean)`, [N, 1].
+ */
+function rowLosses(x: tf.Tensor2D, positives: tf.Tensor2D, eps: number) {
+  const lse = tf.logSumExp(x, 1, true) as tf.Tensor2D;
+  const posLse = tf.logSumExp(onlyPositives(x, positives), 1, true) as tf.Tensor2D;
+  let loss = tf.sub(lse, posLse) as tf.Tensor2D;
+  if (eps > 0) {
+    loss = tf.add(tf.mul(loss, 1 - eps), tf.mul(tf.sub(lse, tf.mean(x, 1, true)), eps));
+  }
+  return { loss, lse, posLse };
+}
+
+/** d(row loss)/dx = softmax(x) − (1 − ε)·q − ε/N, q the softmax restricted to the positives. */
+function rowGradient(x: tf.Tensor2D, positives: tf.Tensor2D, lse: tf.Tensor2D, posLse: tf.Tensor2D, eps: number): tf.Tensor2D {
+  const p = tf.exp(tf.sub(x, lse));
+  // Masking before exp: a large negative logit must give 0 here, not Infinity · 0.
+  const q = tf.exp(tf.sub(onlyPositives(x, positives), posLse));
+  let g = tf.sub(p, tf.mul(q, 1 - eps));
+  if (eps > 0) g = tf.sub(g, eps / x.shape[0]);
+  return g as tf.Tensor2D;
+}
+
+/** Mean of the row-wise and column-wise losses; `positives` is symmetric with a 1 diagonal. */
+function symmetricContrastive(logits: tf.Tensor2D, positives: tf.Tensor2D, eps: number): tf.Scalar {
+  return withGradient<tf.Scalar>([logits, positives], ([s, mask], save) => {
+    const x = s as tf.Tensor2D;
+    const xt = tf.transpose(x);
+    const rows = rowLosses(x, mask as tf.Tensor2D, eps);
+    const cols = rowLosses(xt, mask as tf.Tensor2D, eps);
+    save([x, xt, mask as tf.Tensor, rows.lse, rows.posLse, cols.lse, cols.posLse]);
+    return {
+      value: tf.div(tf.add(tf.mean(rows.loss), tf.mean(cols.loss)), 2),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, sxt, m, rLse, rPos, cLse, cPos] = saved as tf.Tensor2D[] as [
+          tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D,
+        ];
+        const gRows = rowGradient(sx, m, rLse, rPos, eps);
+        const gCols = tf.transpose(rowGradient(sxt, m, cLse, cPos, eps));
+        return [tf.mul(tf.add(gRows, gCols), tf.div(dy, 2 * sx.shape[0])), tf.zerosLike(m)];
+      },
+    };
+  });
+}
+
+function readSmoothing(fn: string, labelSmoothing: number | undefined): number {
+  const eps = labelSmoothing ?? 0;
+  if (typeof eps !== 'number' || !(eps >= 0 && eps < 1)) {
+    throw new MmauxLossError('INVALID_OPTION', `${fn}: labelSmoothing must be in [0, 1), got ${String(eps)}.`);
+  }
+  return eps;
+}
+
+function contrastiveFromLogits(fn: string, logits: tf.Tensor2D, options: ItcLogitsOptions): tf.Scalar {
+  const n = logits.shape[0];
+  const eps = readSmoothing(fn, options.labelSmoothing);
+  const positives = options.groupIds === undefined ? tf.eye(n) : groupMask(readGroupIds(fn, options.groupIds, n));
+  const loss = symmetricContrastive(logits, positives, eps);
+  if (options.checkFinite ?? true) {
+    assertFinite(fn, 'loss', loss, 'the loss overflowed; check the embeddings and logitScale.');
+  }
+  return loss;
+}
+
+/**
+ * Symmetric InfoNCE (CLIP's loss) on a precomputed in-batch logit matrix: the mean of
+ * text→image cross-entropy over rows and image→text cross-entropy over columns, targets on
+ * the diagonal. Log-softmax goes through logsumexp, so any finite logits give a finite loss.
+ * `N = 1` gives 0.
+ *
+ * @param logitsPerText - `[N, N]`, rows are texts, columns images (see {@link contrastiveLogits})
+ * @param options - `groupIds`, `labelSmoothing` (0), `checkFinite` (true)
+ * @returns scalar loss, differentiable with respect to `logitsPerText`
+ * @throws MmauxLossError `INVALID_SHAPE` (not square), `EMPTY_BATCH`, `NON_FINITE`, `INVALID_OPTION`
+ *
+ * @example
+ * ```ts
+ * const loss = itcLossFromLogits(tf.tensor2d([[10, 0], [0, 10]]));
+ * loss.dataSync()[0]; // ≈ 4.54e-5
+ * ```
+ */
+export function itcLossFromLogits(logitsPerText: tf.Tensor2D, options: ItcLogitsOptions = {}): tf.Scalar {
+  const fn = 'itcLossFromLogits';
+  assertTensor(fn, 'logitsPerText', logitsPerText, 2);
+  const [n, m] = logitsPerText.shape;
+  if (n !== m) {
+    throw new MmauxLossError(
+      'INVALID_SHAPE',
+      `${fn}: logitsPerText must be square [N, N] (N texts against the same N images), got [${n}, ${m}].`,
+    );
+  }
+  assertBatch(fn, 'logitsPerText', n);
+  if (options.checkFinite ?? true) {
+    assertFinite(fn, 'logitsPerText', logitsPerText, 'logits must be finite — check the embeddings and logitScale.');
+  }
+  return tf.tidy(() => contrastiveFromLogits(fn, logitsPerText, options));
+}
+
+/**
+ * Image-text contrastive loss (ITC): symmetric InfoNCE over
+ * `contrastiveLogits(text, image, min(logitScale, maxLogitScale))`, as CLIP and the paper's code.
+ *
+ * Stable at the clamp: with `logitScale = ln 100` and identical or near-identical embeddings the
+ * loss and every gradient stay finite. Differentiable with respect to `text`, `image` and a
+ * tensor/variable `logitScale`, through its own gradients (works with tfjs-core alone).
+ *
+ * @param text - text embeddings `[N, D]` (any norm; rows are L2-normalised here)
+ * @param image - image embeddings `[N, D]`, row i from the same post as text row i
+ * @param options - `logitScale` (`ln(1/0.07)`), `maxLogitScale` (`ln 100`), `labelSmoothing` (0),
+ *   `groupIds` (none), `checkFinite` (true)
+ * @returns scalar loss (ln N at random init with a tiny logit scale; 0 when N = 1)
+ * @throws MmauxLossError `INVALID_SHAPE`, `EMPTY_BATCH`, `NON_FINITE`, `INVALID_OPTION`
+ *
+ * @example
+ * ```ts
+ * const text = tf.tensor2d([[1, 0], [0, 1]]);
+ * const image = tf.tensor2d([[0.9, 0.1], [0.2, 0.8]]);
+ * const loss = itcLoss(text, image);                 // ≈ 1.4e-5 · a few
+ * const grads = tf.grads((t, v) => itcLoss(t as tf.Tensor2D, v as tf.Tensor2D))([text, image]);
+ * ```
+ */
+export function itcLoss(text: tf.Tensor2D, image: tf.Tensor2D, options: ItcOptions = {}): tf.Scalar {
+  const fn = 'itcLoss';
+  const checkFinite = options.checkFinite ?? true;
+  checkEmbeddingPair(fn, text, image, checkFinite);
+  const maxLogitScale = options.maxLogitScale ?? MAX_LOGIT_SCALE;
+  if (typeof maxLogitScale !== 'number' || Number.isNaN(maxLogitScale)) {
+    throw new MmauxLossError('INVALID_OPTION', `${fn}: maxLogitScale must be a number, got ${String(maxLogitScale)}.`);
+  }
+  return tf.tidy(() => {
+    const raw = logitScaleTensor(fn, options.logitScale ?? DEFAULT_LOGIT_SCALE);
+    if (checkFinite) assertFinite(fn, 'logitScale', raw, 'the log inverse temperature must be finite.');
+    const logits = scaledCosine(text, image, clampScalar(raw, -Infinity, maxLogitScale));
+    return contrastiveFromLogits(fn, logits, options);
+  });
+}

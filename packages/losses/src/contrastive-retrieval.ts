@@ -61,7 +61,7 @@ function direction(ranks: number[], ks: number[]): RetrievalDirection {
  *
  * @example
  * ```ts
- * const r = contrastiveRetrieval(tf.tensor2d([[5, 1], [6, 2]]), { k: [1] });
+ * const r = contrastiveRetrieval(tf.tensor2d([[5, 1], [6, 0]]), { k: [1] });
  * r.textToImage.top1; // 0.5
  * r.imageToText.top1; // 0
  * ```

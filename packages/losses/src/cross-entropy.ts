@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { FiniteCheckOptions } from './contrastive-logits.js';
 import { withGradient } from './custom-gradient.js';
 import { MmauxLossError } from './errors.js';
-import { assertBatch, assertFinite, assertTensor, type LabelInput, readLabels } from './validate.js';
+import { positiveSetNll } from './softmax-rows.js';
+import { assertBatch, assertFinite, assertTensor, formatValue, type LabelInput, readLabels } from './validate.js';
 
 /** Options of {@link weightedCrossEntropy}. */
 export interface WeightedCrossEntropyOptions extends FiniteCheckOptions {
@@ -29,7 +30,7 @@ function crossEntropy(
   const y = readLabels(fn, labels, n, numClasses);
   const normalize = options.normalize ?? 'batch';
   if (normalize !== 'batch' && normalize !== 'weights') {
-    throw new MmauxLossError('INVALID_OPTION', `${fn}: normalize must be 'batch' or 'weights', got ${String(normalize)}.`);
+    throw new MmauxLossError('INVALID_OPTION', `${fn}: normalize must be 'batch' or 'weights', got ${formatValue(normalize)}.`);
   }
   const rowWeights = new Float32Array(n).fill(1);
   if (classWeights !== undefined) {
@@ -58,14 +59,13 @@ function crossEntropy(
     const targets = tf.oneHot(tf.tensor1d(y, 'int32'), numClasses);
     const weights = tf.tensor2d(rowWeights, [n, 1]);
     const loss = withGradient<tf.Scalar>([logits, targets, weights], ([z, t, w], save) => {
-      const logProbs = tf.logSoftmax(z as tf.Tensor);
-      save([logProbs, t as tf.Tensor, w as tf.Tensor]);
-      const perRow = tf.neg(tf.sum(tf.mul(logProbs, t as tf.Tensor), 1, true));
+      const { loss: perRow, lse } = positiveSetNll(z as tf.Tensor2D, t as tf.Tensor2D);
+      save([z as tf.Tensor, lse, t as tf.Tensor, w as tf.Tensor]);
       return {
         value: tf.mul(tf.sum(tf.mul(perRow, w as tf.Tensor)), scale),
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [lp, tt, ww] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-          const g = tf.mul(tf.mul(tf.sub(tf.exp(lp), tt), ww), tf.mul(dy, scale));
+          const [zz, ll, tt, ww] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+          const g = tf.mul(tf.mul(tf.sub(tf.exp(tf.sub(zz, ll)), tt), ww), tf.mul(dy, scale));
           return [g, tf.zerosLike(tt), tf.zerosLike(ww)];
         },
       };

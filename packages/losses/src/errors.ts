@@ -12,9 +12,13 @@ export type LossErrorCode =
  *
  * @example
  * ```ts
- * try { itmLoss(logits, [0, 2]); } catch (e) {
- *   if (e instanceof MmauxLossError && e.code === 'INVALID_LABEL') console.error(e.message);
+ * let code = '';
+ * try {
+ *   itmLoss(tf.tensor2d([[0, 1], [1, 0]]), [0, 2]);
+ * } catch (e) {
+ *   if (e instanceof MmauxLossError) code = e.code; // e.message names labels[1] = 2
  * }
+ * code === 'INVALID_LABEL'; // 1
  * ```
  */
 export class MmauxLossError extends Error {

@@ -3,6 +3,7 @@ import { checkEmbeddingPair, type FiniteCheckOptions, scaledCosine } from './con
 import { clampScalar } from './clamp.js';
 import { DEFAULT_LOGIT_SCALE, MAX_LOGIT_SCALE } from './constants.js';
 import { withGradient } from './custom-gradient.js';
+import { positiveSetNll, positiveSetNllGradient } from './softmax-rows.js';
 import { MmauxLossError } from './errors.js';
 import { type LogitScaleInput, logitScaleTensor } from './logit-scale.js';
 import { assertBatch, assertFinite, assertTensor, type GroupIds, groupMask, readGroupIds } from './validate.js';
@@ -33,33 +34,18 @@ export interface ItcOptions extends ItcLogitsOptions {
   maxLogitScale?: number;
 }
 
-/** x where positives is 1, −Infinity elsewhere. */
-function onlyPositives(x: tf.Tensor2D, positives: tf.Tensor2D): tf.Tensor2D {
-  return tf.where(tf.greater(positives, 0), x, tf.fill(x.shape, -Infinity));
-}
-
-/**
- * Softmax cross-entropy along the rows of x [N, N] where `positives` (0/1) marks each row's
- * targets, with label smoothing ε. Per-row loss `(1−ε)(lse − lse_P) + ε(lse − mean)`, [N, 1].
- */
+/** Per-row loss `(1−ε)·(−log Σ_P softmax) + ε·(lse − mean)`, [N, 1], and the row logsumexp. */
 function rowLosses(x: tf.Tensor2D, positives: tf.Tensor2D, eps: number) {
-  const lse = tf.logSumExp(x, 1, true) as tf.Tensor2D;
-  const posLse = tf.logSumExp(onlyPositives(x, positives), 1, true) as tf.Tensor2D;
-  let loss = tf.sub(lse, posLse) as tf.Tensor2D;
-  if (eps > 0) {
-    loss = tf.add(tf.mul(loss, 1 - eps), tf.mul(tf.sub(lse, tf.mean(x, 1, true)), eps));
-  }
-  return { loss, lse, posLse };
+  const { loss, lse } = positiveSetNll(x, positives);
+  if (eps === 0) return { loss, lse };
+  return { loss: tf.add(tf.mul(loss, 1 - eps), tf.mul(tf.sub(lse, tf.mean(x, 1, true)), eps)) as tf.Tensor2D, lse };
 }
 
 /** d(row loss)/dx = softmax(x) − (1 − ε)·q − ε/N, q the softmax restricted to the positives. */
-function rowGradient(x: tf.Tensor2D, positives: tf.Tensor2D, lse: tf.Tensor2D, posLse: tf.Tensor2D, eps: number): tf.Tensor2D {
-  const p = tf.exp(tf.sub(x, lse));
-  // Masking before exp: a large negative logit must give 0 here, not Infinity · 0.
-  const q = tf.exp(tf.sub(onlyPositives(x, positives), posLse));
-  let g = tf.sub(p, tf.mul(q, 1 - eps));
-  if (eps > 0) g = tf.sub(g, eps / x.shape[0]);
-  return g as tf.Tensor2D;
+function rowGradient(x: tf.Tensor2D, positives: tf.Tensor2D, lse: tf.Tensor2D, eps: number): tf.Tensor2D {
+  const { p, q } = positiveSetNllGradient(x, positives, lse);
+  const g = tf.sub(p, tf.mul(q, 1 - eps));
+  return (eps > 0 ? tf.sub(g, eps / x.shape[0]) : g) as tf.Tensor2D;
 }
 
 /** Mean of the row-wise and column-wise losses; `positives` is symmetric with a 1 diagonal. */
@@ -69,15 +55,13 @@ function symmetricContrastive(logits: tf.Tensor2D, positives: tf.Tensor2D, eps: 
     const xt = tf.transpose(x);
     const rows = rowLosses(x, mask as tf.Tensor2D, eps);
     const cols = rowLosses(xt, mask as tf.Tensor2D, eps);
-    save([x, xt, mask as tf.Tensor, rows.lse, rows.posLse, cols.lse, cols.posLse]);
+    save([x, xt, mask as tf.Tensor, rows.lse, cols.lse]);
     return {
       value: tf.div(tf.add(tf.mean(rows.loss), tf.mean(cols.loss)), 2),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, sxt, m, rLse, rPos, cLse, cPos] = saved as tf.Tensor2D[] as [
-          tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D,
-        ];
-        const gRows = rowGradient(sx, m, rLse, rPos, eps);
-        const gCols = tf.transpose(rowGradient(sxt, m, cLse, cPos, eps));
+        const [sx, sxt, m, rLse, cLse] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+        const gRows = rowGradient(sx, m, rLse, eps);
+        const gCols = tf.transpose(rowGradient(sxt, m, cLse, eps));
         return [tf.mul(tf.add(gRows, gCols), tf.div(dy, 2 * sx.shape[0])), tf.zerosLike(m)];
       },
     };
@@ -156,8 +140,8 @@ export function itcLossFromLogits(logitsPerText: tf.Tensor2D, options: ItcLogits
  * ```ts
  * const text = tf.tensor2d([[1, 0], [0, 1]]);
  * const image = tf.tensor2d([[0.9, 0.1], [0.2, 0.8]]);
- * const loss = itcLoss(text, image);                 // ≈ 1.4e-5 · a few
- * const grads = tf.grads((t, v) => itcLoss(t as tf.Tensor2D, v as tf.Tensor2D))([text, image]);
+ * itcLoss(text, image).dataSync()[0]; // ≈ 1.509e-5
+ * const [gradText, gradImage] = tf.grads((t, v) => itcLoss(t as tf.Tensor2D, v as tf.Tensor2D))([text, image]);
  * ```
  */
 export function itcLoss(text: tf.Tensor2D, image: tf.Tensor2D, options: ItcOptions = {}): tf.Scalar {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { withGradient } from './custom-gradient.js';
 import { MmauxLossError } from './errors.js';
-import { assertFinite, isTensor } from './validate.js';
+import { assertFinite, formatValue, isTensor } from './validate.js';
 
 /** The loss terms to combine; a term left out counts as switched off (its β is ignored). */
 export interface JointLossParts {
@@ -37,6 +37,16 @@ export interface JointLossWeights {
 /**
  * The weights {@link jointLoss} would apply, validated: useful to log next to the loss.
  *
+ * @param present - which auxiliary terms are in use
+ * @param options - as {@link jointLoss}
+ * @returns `{ ce, itc, itm }` weights (0 for an absent term)
+ *
+ * @example
+ * ```ts
+ * const w = jointLossWeights({ itc: true, itm: false }, { betaItc: 0.2 });
+ * [w.ce, w.itc, w.itm]; // [0.8, 0.2, 0]
+ * ```
+ *
  * @throws MmauxLossError `INVALID_OPTION` naming the β and the scheme's rule
  */
 export function jointLossWeights(
@@ -46,7 +56,7 @@ export function jointLossWeights(
   const fn = 'jointLoss';
   const { betaItc = 0.1, betaItm = 0.1, scheme = 'convex' } = options;
   if (scheme !== 'convex' && scheme !== 'additive') {
-    throw new MmauxLossError('INVALID_OPTION', `${fn}: scheme must be 'convex' or 'additive', got ${String(scheme)}.`);
+    throw new MmauxLossError('INVALID_OPTION', `${fn}: scheme must be 'convex' or 'additive', got ${formatValue(scheme)}.`);
   }
   for (const [name, beta] of [['betaItc', betaItc], ['betaItm', betaItm]] as const) {
     const ok = typeof beta === 'number' && Number.isFinite(beta) && beta >= 0 && (scheme === 'additive' || beta <= 1);

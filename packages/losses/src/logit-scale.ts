@@ -29,9 +29,14 @@ export interface LogitScaleOptions {
  *
  * @example
  * ```ts
- * const scale = new LogitScale();             // s = ln(1/0.07)
- * const loss = itcLoss(text, image, { logitScale: scale });
- * scale.read();                               // 2.6593 (a number)
+ * const scale = new LogitScale({ initial: 5 });  // above the ln 100 clamp
+ * scale.read(); // 4.6052
+ * const text = tf.tensor2d([[1, 0], [0, 1]]);
+ * const image = tf.tensor2d([[1, 0.2], [0.1, 1]]);
+ * const { grads } = tf.variableGrads(() => itcLoss(text, image, { logitScale: scale }), [scale.variable]);
+ * grads[scale.variable.name].dataSync()[0]; // 0
+ * scale.clampInPlace();
+ * scale.variable.dataSync()[0]; // 4.6052
  * scale.dispose();
  * ```
  */

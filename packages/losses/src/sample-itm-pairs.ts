@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { MmauxLossError } from './errors.js';
 import type { Rng } from './rng.js';
-import { type GroupIds, isTensor, readGroupIds } from './validate.js';
+import { formatValue, type GroupIds, isTensor, readGroupIds } from './validate.js';
 
 /** Options of {@link sampleItmPairs}. */
 export interface ItmPairOptions {
@@ -129,7 +129,7 @@ export function sampleItmPairs(batchSize: number, options: ItmPairOptions): ItmP
     throw new MmauxLossError('INVALID_OPTION', `${fn}: matchProbability must be in [0, 1], got ${String(matchProbability)}.`);
   }
   if (strategy !== 'random' && strategy !== 'hard') {
-    throw new MmauxLossError('INVALID_OPTION', `${fn}: strategy must be 'random' or 'hard', got ${String(strategy)}.`);
+    throw new MmauxLossError('INVALID_OPTION', `${fn}: strategy must be 'random' or 'hard', got ${formatValue(strategy)}.`);
   }
   const n = batchSize;
   const groups = options.groupIds === undefined ? undefined : readGroupIds(fn, options.groupIds, n);

@@ -3,6 +3,7 @@ import { clampScalar } from './clamp.js';
 import { checkEmbeddingPair, type FiniteCheckOptions, scaledCosine } from './contrastive-logits.js';
 import { MAX_LOGIT_SCALE, SIGLIP_LOGIT_BIAS, SIGLIP_LOGIT_SCALE } from './constants.js';
 import { withGradient } from './custom-gradient.js';
+import { softplus } from './softmax-rows.js';
 import { MmauxLossError } from './errors.js';
 import { type LogitScaleInput, logitScaleTensor } from './logit-scale.js';
 import { assertFinite, type GroupIds, groupMask, isTensor, readGroupIds } from './validate.js';
@@ -41,8 +42,12 @@ export interface SigmoidContrastiveOptions extends FiniteCheckOptions {
  *
  * @example
  * ```ts
+ * const text = tf.tensor2d([[1, 0], [0, 1]]);
+ * const image = tf.tensor2d([[1, 0], [0, 1]]);
+ * // Perfectly aligned pairs still cost ≈ ln 2 each: exp(ln 10)·1 − 10 = 0 at the defaults.
+ * sigmoidContrastiveLoss(text, image).dataSync()[0]; // ≈ 0.6932
  * const bias = tf.variable(tf.scalar(-2));
- * const loss = sigmoidContrastiveLoss(text, image, { logitBias: bias });
+ * const { grads } = tf.variableGrads(() => sigmoidContrastiveLoss(text, image, { logitBias: bias }), [bias]);
  * ```
  */
 export function sigmoidContrastiveLoss(
@@ -76,7 +81,7 @@ export function sigmoidContrastiveLoss(
       const signs = tf.sub(tf.mul(pos as tf.Tensor, 2), 1);
       save([z, pos as tf.Tensor]);
       return {
-        value: tf.div(tf.sum(tf.softplus(tf.neg(tf.mul(signs, z)))), n),
+        value: tf.div(tf.sum(softplus(tf.neg(tf.mul(signs, z)))), n),
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
           const [zz, p] = saved as [tf.Tensor2D, tf.Tensor2D];
           // d/dz of −log σ(y·z) = σ(z) − [y = +1]

@@ -11,6 +11,11 @@ export function isTensor(x: unknown): x is tf.Tensor {
   return typeof x === 'object' && x !== null && 'shape' in x && 'dtype' in x && 'dataSync' in x;
 }
 
+/** A value as it should appear in a message: strings quoted, everything else as String(). */
+export function formatValue(v: unknown): string {
+  return typeof v === 'string' ? JSON.stringify(v) : String(v);
+}
+
 export function describeShape(x: unknown): string {
   if (isTensor(x)) return `[${x.shape.join(', ')}]`;
   if (x === undefined || x === null) return String(x);
@@ -53,7 +58,9 @@ function indexPath(flat: number, shape: readonly number[]): string {
  * common case; the full tensor is read only to locate a bad entry.
  */
 export function assertFinite(fn: string, name: string, x: tf.Tensor, hint: string): void {
-  const ok = tf.tidy(() => tf.all(tf.isFinite(x))).dataSync()[0] ?? 1;
+  const allFinite = tf.tidy(() => tf.all(tf.isFinite(x)));
+  const ok = allFinite.dataSync()[0] === 1;
+  allFinite.dispose();
   if (ok) return;
   const data = x.dataSync();
   for (let i = 0; i < data.length; i++) {

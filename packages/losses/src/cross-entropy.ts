@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { FiniteCheckOptions } from './contrastive-logits.js';
 import { withGradient } from './custom-gradient.js';
 import { MmauxLossError } from './errors.js';
-import { positiveSetNll } from './softmax-rows.js';
+import { positiveSetNll, positiveSetNllGradient } from './softmax-rows.js';
 import { assertBatch, assertFinite, assertTensor, formatValue, type LabelInput, readLabels } from './validate.js';
 
 /** Options of {@link weightedCrossEntropy}. */
@@ -60,12 +60,13 @@ function crossEntropy(
     const weights = tf.tensor2d(rowWeights, [n, 1]);
     const loss = withGradient<tf.Scalar>([logits, targets, weights], ([z, t, w], save) => {
       const { loss: perRow, lse } = positiveSetNll(z as tf.Tensor2D, t as tf.Tensor2D);
-      save([z as tf.Tensor, lse, t as tf.Tensor, w as tf.Tensor]);
+      save([z as tf.Tensor, lse, perRow, t as tf.Tensor, w as tf.Tensor]);
       return {
         value: tf.mul(tf.sum(tf.mul(perRow, w as tf.Tensor)), scale),
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [zz, ll, tt, ww] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-          const g = tf.mul(tf.mul(tf.sub(tf.exp(tf.sub(zz, ll)), tt), ww), tf.mul(dy, scale));
+          const [zz, ll, nll, tt, ww] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+          const { pMinusQ } = positiveSetNllGradient(zz, tt, ll, nll);
+          const g = tf.mul(tf.mul(pMinusQ, ww), tf.mul(dy, scale));
           return [g, tf.zerosLike(tt), tf.zerosLike(ww)];
         },
       };

@@ -34,18 +34,20 @@ export interface ItcOptions extends ItcLogitsOptions {
   maxLogitScale?: number;
 }
 
-/** Per-row loss `(1−ε)·(−log Σ_P softmax) + ε·(lse − mean)`, [N, 1], and the row logsumexp. */
+/**
+ * Per-row loss `(1−ε)·nll + ε·(lse − mean)`, [N, 1], with nll = `−log Σ_P softmax`, plus the
+ * row logsumexp and nll that the gradient needs.
+ */
 function rowLosses(x: tf.Tensor2D, positives: tf.Tensor2D, eps: number) {
-  const { loss, lse } = positiveSetNll(x, positives);
-  if (eps === 0) return { loss, lse };
-  return { loss: tf.add(tf.mul(loss, 1 - eps), tf.mul(tf.sub(lse, tf.mean(x, 1, true)), eps)) as tf.Tensor2D, lse };
+  const { loss: nll, lse } = positiveSetNll(x, positives);
+  const loss = eps === 0 ? nll : (tf.add(tf.mul(nll, 1 - eps), tf.mul(tf.sub(lse, tf.mean(x, 1, true)), eps)) as tf.Tensor2D);
+  return { loss, lse, nll };
 }
 
-/** d(row loss)/dx = softmax(x) − (1 − ε)·q − ε/N, q the softmax restricted to the positives. */
-function rowGradient(x: tf.Tensor2D, positives: tf.Tensor2D, lse: tf.Tensor2D, eps: number): tf.Tensor2D {
-  const { p, q } = positiveSetNllGradient(x, positives, lse);
-  const g = tf.sub(p, tf.mul(q, 1 - eps));
-  return (eps > 0 ? tf.sub(g, eps / x.shape[0]) : g) as tf.Tensor2D;
+/** d(row loss)/dx = (p − q) + ε·q − ε/N, p the row softmax, q its restriction to the positives. */
+function rowGradient(x: tf.Tensor2D, positives: tf.Tensor2D, lse: tf.Tensor2D, nll: tf.Tensor2D, eps: number): tf.Tensor2D {
+  const { pMinusQ, q } = positiveSetNllGradient(x, positives, lse, nll);
+  return (eps > 0 ? tf.sub(tf.add(pMinusQ, tf.mul(q, eps)), eps / x.shape[0]) : pMinusQ) as tf.Tensor2D;
 }
 
 /** Mean of the row-wise and column-wise losses; `positives` is symmetric with a 1 diagonal. */
@@ -55,13 +57,15 @@ function symmetricContrastive(logits: tf.Tensor2D, positives: tf.Tensor2D, eps: 
     const xt = tf.transpose(x);
     const rows = rowLosses(x, mask as tf.Tensor2D, eps);
     const cols = rowLosses(xt, mask as tf.Tensor2D, eps);
-    save([x, xt, mask as tf.Tensor, rows.lse, cols.lse]);
+    save([x, xt, mask as tf.Tensor, rows.lse, rows.nll, cols.lse, cols.nll]);
     return {
       value: tf.div(tf.add(tf.mean(rows.loss), tf.mean(cols.loss)), 2),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, sxt, m, rLse, cLse] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-        const gRows = rowGradient(sx, m, rLse, eps);
-        const gCols = tf.transpose(rowGradient(sxt, m, cLse, eps));
+        const [sx, sxt, m, rLse, rNll, cLse, cNll] = saved as tf.Tensor2D[] as [
+          tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D,
+        ];
+        const gRows = rowGradient(sx, m, rLse, rNll, eps);
+        const gCols = tf.transpose(rowGradient(sxt, m, cLse, cNll, eps));
         return [tf.mul(tf.add(gRows, gCols), tf.div(dy, 2 * sx.shape[0])), tf.zerosLike(m)];
       },
     };

@@ -11,12 +11,31 @@ export function maskedLogSumExp(x: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor2D 
   return tf.add(shift, tf.log(tf.sum(tf.exp(tf.sub(masked, shift)), 1, true))) as tf.Tensor2D;
 }
 
+// Backends disagree on precision here: tfjs-backend-wasm computes log1p as log(1 + x), which is
+// 0 for x < 6e-8 in float32. These two use the classic exact-rounding tricks (Goldberg's for
+// log1p, Kahan's for expm1), correct on any backend.
+
+/** log(1 + u) for u > −1, accurate for tiny u. */
+function log1p(u: tf.Tensor): tf.Tensor {
+  const w = tf.add(1, u);
+  const wMinusOne = tf.sub(w, 1);
+  return tf.where(tf.equal(wMinusOne, 0), u, tf.div(tf.mul(tf.log(w), u), wMinusOne));
+}
+
+/** eˣ − 1, accurate for tiny x. */
+function expm1(x: tf.Tensor): tf.Tensor {
+  const u = tf.exp(x);
+  const uMinusOne = tf.sub(u, 1);
+  const general = tf.div(tf.mul(uMinusOne, x), tf.log(u));
+  return tf.where(tf.equal(uMinusOne, 0), x, tf.where(tf.equal(uMinusOne, -1), uMinusOne, general));
+}
+
 /**
  * `log(1 + eˣ)` as `max(x, 0) + log1p(e^−|x|)`: exact to float32 precision for small results
  * too, where `log(eˣ + 1)` keeps only a few digits (a loss of 4.5e-5 would read 4.58e-5).
  */
 export function softplus(x: tf.Tensor): tf.Tensor {
-  return tf.add(tf.relu(x), tf.log1p(tf.exp(tf.neg(tf.abs(x)))));
+  return tf.add(tf.relu(x), log1p(tf.exp(tf.neg(tf.abs(x)))));
 }
 
 /**
@@ -32,13 +51,22 @@ export function positiveSetNll(x: tf.Tensor2D, positives: tf.Tensor2D): { loss: 
 }
 
 /**
- * d/dx of the row losses above: `softmax(x) − q`, q the softmax restricted to the positives
- * (the normalised target distribution).
+ * d/dx of the row losses above, `softmax(x) − q` with q the softmax restricted to the positives
+ * (the normalised target). On a positive, `p − q = q·(e^−loss − 1)`, evaluated with expm1 so a
+ * well-fit row (loss 1e-8) still gets its small negative gradient instead of 1 − 1 = 0.
+ * Returns `p − q` and `q`.
  */
-export function positiveSetNllGradient(x: tf.Tensor2D, positives: tf.Tensor2D, lse: tf.Tensor2D): { p: tf.Tensor2D; q: tf.Tensor2D } {
-  const p = tf.exp(tf.sub(x, lse)) as tf.Tensor2D;
+export function positiveSetNllGradient(
+  x: tf.Tensor2D,
+  positives: tf.Tensor2D,
+  lse: tf.Tensor2D,
+  loss: tf.Tensor2D,
+): { pMinusQ: tf.Tensor2D; q: tf.Tensor2D } {
+  const isPositive = tf.greater(positives, 0);
   // Masking before exp: a large negative logit must give 0 here, not Infinity · 0.
-  const onlyPositives = tf.where(tf.greater(positives, 0), x, tf.fill(x.shape, -Infinity));
+  const onlyPositives = tf.where(isPositive, x, tf.fill(x.shape, -Infinity));
   const q = tf.exp(tf.sub(onlyPositives, maskedLogSumExp(x, positives))) as tf.Tensor2D;
-  return { p, q };
+  const p = tf.exp(tf.sub(x, lse));
+  const pMinusQ = tf.where(isPositive, tf.mul(q, expm1(tf.neg(loss))), p) as tf.Tensor2D;
+  return { pMinusQ, q };
 }

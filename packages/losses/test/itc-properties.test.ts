@@ -85,6 +85,24 @@ describe.each(BACKENDS)('itcLoss properties on %s', (backend) => {
     }
   });
 
+  it('keeps the gradient accurate (and its sign right) when the loss is tiny', () => {
+    // Loss ≈ 3e-8 here: a plain softmax − onehot would round the diagonal to 1 − 1 = 0 and
+    // flip the sign of d/d(logitScale).
+    const t = [[1, 0, 0], [0, 1, 0], [0, 0, 1]];
+    const v = [[1, 0.6, 0.5], [0.5, 1, 0.6], [0.6, 0.5, 1]];
+    const g = tf.grad((s) => itcLoss(tf.tensor2d(t), tf.tensor2d(v), { logitScale: s as tf.Scalar }))(tf.scalar(4));
+    const expected = numericDerivative((x) => referenceItc(referenceLogits(t, v, x)), 4, 1e-4);
+    expect(expected).toBeLessThan(0);
+    expectClose(g.dataSync()[0]!, expected, 1e-2);
+  });
+
+  it('reports tiny losses to float32 precision (no 1 + x rounding on any backend)', () => {
+    const loss = itcLossFromLogits(tf.tensor2d([[10, 0], [0, 10]])).dataSync()[0]!;
+    expectClose(loss, Math.log1p(Math.exp(-10)), 1e-5);
+    const tiny = itcLossFromLogits(tf.tensor2d([[20, 0], [0, 20]])).dataSync()[0]!;
+    expectClose(tiny, Math.log1p(Math.exp(-20)), 1e-5);
+  });
+
   it('stays finite for a zero embedding row', () => {
     const t = [[0, 0, 0], [1, 2, 3]];
     const v = [[1, 0, 0], [0, 1, 0]];

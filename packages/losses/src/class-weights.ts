@@ -1,5 +1,8 @@
 import { MmauxLossError } from './errors.js';
 
+// The package targets browsers and Node alike and builds without DOM or Node typings.
+declare const console: { warn(message: string): void };
+
 /** Options of {@link balancedClassWeights}. */
 export interface ClassWeightOptions {
   /** Receives the warning for classes absent from `labels`. @defaultValue `console.warn` */

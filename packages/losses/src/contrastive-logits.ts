@@ -4,6 +4,7 @@ import { l2NormalizeRows, l2NormalizeRowsBackward } from './normalize.js';
 import { assertBatch, assertFinite, assertTensor } from './validate.js';
 import { MmauxLossError } from './errors.js';
 import { withGradient } from './custom-gradient.js';
+import { matMul } from './matmul.js';
 
 /** Options shared by functions that validate their tensors. */
 export interface FiniteCheckOptions {
@@ -48,7 +49,7 @@ export function scaledCosine(text: tf.Tensor2D, image: tf.Tensor2D, logitScale: 
     const nt = l2NormalizeRows(t as tf.Tensor2D);
     const nv = l2NormalizeRows(v as tf.Tensor2D);
     const scale = tf.exp(s as tf.Tensor);
-    const logits = tf.mul(tf.matMul(nt.unit, nv.unit, false, true), scale);
+    const logits = tf.mul(matMul(nt.unit, nv.unit, false, true), scale);
     save([nt.unit, nt.invNorm, nt.clamped, nv.unit, nv.invNorm, nv.clamped, scale, logits]);
     return {
       value: logits,
@@ -57,8 +58,8 @@ export function scaledCosine(text: tf.Tensor2D, image: tf.Tensor2D, logitScale: 
           tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Scalar, tf.Tensor2D,
         ];
         const g = dy as tf.Tensor2D;
-        const gradTextUnit = tf.mul(tf.matMul(g, vu), c) as tf.Tensor2D;
-        const gradImageUnit = tf.mul(tf.matMul(g, tu, true, false), c) as tf.Tensor2D;
+        const gradTextUnit = tf.mul(matMul(g, vu), c) as tf.Tensor2D;
+        const gradImageUnit = tf.mul(matMul(g, tu, true, false), c) as tf.Tensor2D;
         // d(exp(s)·C)/ds = exp(s)·C, the logits themselves.
         const gradScale = tf.sum(tf.mul(g, out));
         return [

@@ -79,12 +79,12 @@ export interface ClassificationReport {
  * ```ts
  * const r = classificationReport([0, 0, 1, 1, 2], [0, 1, 1, 1, 0], { numClasses: 3 });
  * r.accuracy; // 0.6
- * r.f1.macro; // ≈ 0.4222222222
- * r.f1.weighted; // ≈ 0.5333333333
+ * r.f1.macro; // ≈ 0.4333333333
+ * r.f1.weighted; // 0.52
  * r.perClass[1]; // {"index":1,"name":"1","precision":0.6666666666666666,"recall":1,"f1":0.8,"support":2}
  * r.confusion; // [[1,1,0],[0,2,0],[1,0,0]]
- * classificationReport([0, 0, 1, 1, 2], [0, 1, 1, 1, 0], { numClasses: 4 }).f1.macro; // ≈ 0.3166666667
- * classificationReport([0, 0, 1, 1, 2], [0, 1, 1, 1, 0], { numClasses: 4, absentClasses: 'exclude' }).f1.macro; // ≈ 0.4222222222
+ * classificationReport([0, 0, 1, 1, 2], [0, 1, 1, 1, 0], { numClasses: 4 }).f1.macro; // 0.325
+ * classificationReport([0, 0, 1, 1, 2], [0, 1, 1, 1, 0], { numClasses: 4, absentClasses: 'exclude' }).f1.macro; // ≈ 0.4333333333
  * ```
  */
 export function classificationReport(

@@ -13,8 +13,8 @@ export type Rng = () => number;
  *
  * @example
  * ```ts
- * const rng = createRng(42);
- * rng(); // 0.6011037519201636, the same every run
+ * const rng = createRng(42); // the same sequence on every run and machine
+ * rng(); // 0.6011037519201636
  * ```
  */
 export function createRng(seed: number): Rng {

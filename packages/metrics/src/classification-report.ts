@@ -5,7 +5,7 @@ import { checkNumClasses, checkPaired, readClasses, show } from './validate.js';
 
 /** Options of {@link classificationReport}. */
 export interface ClassificationReportOptions {
-  /** Number of classes C; labels and predictions must lie in `[0, C)`. Every class is reported. */
+  /** Number of classes C (1 to 4096); labels and predictions must lie in `[0, C)`. Every class is reported. */
   numClasses: number;
   /** One display name per class (length C). @defaultValue `['0', '1', …]` */
   classNames?: readonly string[];

@@ -2,7 +2,15 @@ import { aggregateSeeds } from './aggregate-seeds.js';
 import { MmauxMetricsError } from './errors.js';
 import { show } from './validate.js';
 
-/** The paper's four training settings: base, +ITC (`+C`), +ITM (`+M`), and both (`+C+M`). */
+/**
+ * The paper's four training settings, the default columns of {@link formatResultsTable}: the
+ * base model, +ITC (`+C`), +ITM (`+M`), and both (`+C+M`).
+ *
+ * @example
+ * ```ts
+ * PAPER_SETTINGS; // ["base","+C","+M","+C+M"]
+ * ```
+ */
 export const PAPER_SETTINGS = ['base', '+C', '+M', '+C+M'] as const;
 
 /** One of {@link PAPER_SETTINGS}. */

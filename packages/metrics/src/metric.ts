@@ -3,7 +3,16 @@ import { MmauxMetricsError } from './errors.js';
 import { type AbsentClasses, fScore, safeDivide } from './scores.js';
 import { checkNumClasses, checkPaired, inferNumClasses, readClasses, show } from './validate.js';
 
-/** The metrics the resampling functions compute on their fast confusion-matrix path. */
+/**
+ * The metrics the resampling functions compute on their fast confusion-matrix path; each equals
+ * the matching field of {@link classificationReport} (`f1Macro` is `report.f1.macro`, …).
+ *
+ * @example
+ * ```ts
+ * METRIC_NAMES.length; // 10
+ * METRIC_NAMES.includes('f1Weighted'); // true
+ * ```
+ */
 export const METRIC_NAMES = [
   'accuracy',
   'f1Macro',
@@ -160,7 +169,7 @@ export function prepare(
   const absent = checkAbsentClasses(fn, options.absentClasses);
   const c =
     options.numClasses === undefined
-      ? inferNumClasses(fn, [['labels', labels], ...predictionSets])
+      ? checkNumClasses(fn, inferNumClasses(fn, [['labels', labels], ...predictionSets]))
       : checkNumClasses(fn, options.numClasses);
   const y = readClasses(fn, 'labels', labels, c);
   const preds = predictionSets.map(([name, p]) => readClasses(fn, name, p, c));

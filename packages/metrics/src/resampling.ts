@@ -57,7 +57,7 @@ export function drawIndex(fn: string, rng: Rng, n: number): number {
 }
 
 /**
- * @internal Evaluates a scorer on bootstrap resamples of one or more prediction sets sharing the
+ * @internal Evaluates a scorer on bootstrap resamples of one or two prediction sets sharing the
  * same drawn indices. `onResample(values)` receives one metric value per prediction set.
  */
 export function bootstrapLoop(
@@ -65,7 +65,7 @@ export function bootstrapLoop(
   rng: Rng,
   scorer: Scorer,
   labels: Int32Array,
-  predictionSets: readonly Int32Array[],
+  predictionSets: readonly [Int32Array] | readonly [Int32Array, Int32Array],
   samples: number,
   onResample: (b: number, values: Float64Array) => void,
 ): void {
@@ -81,19 +81,28 @@ export function bootstrapLoop(
       for (let i = 0; i < n; i++) code[i] = (labels[i] as number) * c + (p[i] as number);
       return code;
     });
-    const confs = predictionSets.map(() => new Float64Array(c * c));
+    // One pass per resample: each draw counts straight into the (one or two) confusions.
+    const confA = new Float64Array(c * c);
+    const codeA = codes[0] as Int32Array;
+    const confB = sets === 2 ? new Float64Array(c * c) : confA;
+    const codeB = (codes[1] ?? codeA) as Int32Array;
     for (let b = 0; b < samples; b++) {
-      for (let k = 0; k < n; k++) idx[k] = drawIndex(fn, rng, n);
-      for (let s = 0; s < sets; s++) {
-        const conf = confs[s] as Float64Array;
-        const code = codes[s] as Int32Array;
-        conf.fill(0);
-        for (let k = 0; k < n; k++) {
-          const j = code[idx[k] as number] as number;
-          conf[j] = (conf[j] as number) + 1;
+      confA.fill(0);
+      if (sets === 2) confB.fill(0);
+      for (let k = 0; k < n; k++) {
+        const u = rng();
+        if (!(u >= 0 && u < 1)) badRng(fn, u);
+        let i = Math.floor(u * n);
+        if (i >= n) i = n - 1;
+        const ja = codeA[i] as number;
+        confA[ja] = (confA[ja] as number) + 1;
+        if (sets === 2) {
+          const jb = codeB[i] as number;
+          confB[jb] = (confB[jb] as number) + 1;
         }
-        values[s] = fromConfusion(conf, n);
       }
+      values[0] = fromConfusion(confA, n);
+      if (sets === 2) values[1] = fromConfusion(confB, n);
       onResample(b, values);
     }
     return;

@@ -71,7 +71,7 @@ export function scoresFromCounts(
     tpSum += t;
     predSum += pr;
     supSum += s;
-    if (absent === 'include' || s > 0) {
+    if (absent === 'include' || pr + s > 0) {
       kept++;
       sums.p += p;
       sums.r += r;

@@ -8,12 +8,21 @@ export function show(v: unknown): string {
   return String(v);
 }
 
-/** @internal Throws unless `numClasses` is a positive integer. */
+/** @internal Largest supported number of classes: the C × C confusion matrix must fit in memory. */
+export const MAX_CLASSES = 4096;
+
+/** @internal Throws unless `numClasses` is an integer in [1, MAX_CLASSES]. */
 export function checkNumClasses(fn: string, numClasses: unknown): number {
   if (typeof numClasses !== 'number' || !Number.isInteger(numClasses) || numClasses < 1) {
     throw new MmauxMetricsError(
       'INVALID_OPTION',
       `${fn}: options.numClasses must be a positive integer (the number of classes C), got ${show(numClasses)}.`,
+    );
+  }
+  if (numClasses > MAX_CLASSES) {
+    throw new MmauxMetricsError(
+      'INVALID_OPTION',
+      `${fn}: numClasses = ${numClasses} is above ${MAX_CLASSES}, the most this package supports (it keeps a C × C confusion matrix); check that labels are class indices, not ids.`,
     );
   }
   return numClasses;

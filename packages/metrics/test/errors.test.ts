@@ -67,6 +67,8 @@ describe('bad input gives a typed error naming the index and value', () => {
 
   it('options: numClasses, classNames, absentClasses, metric, samples, confidence, alternative', () => {
     expectError(() => classificationReport([0], [0], { numClasses: 0 }), 'INVALID_OPTION', /numClasses must be a positive integer/);
+    expectError(() => classificationReport([0], [0], { numClasses: 5000 }), 'INVALID_OPTION', /numClasses = 5000 is above 4096/);
+    expectError(() => computeMetric([0, 123456], [0, 0], 'accuracy'), 'INVALID_OPTION', /numClasses = 123457 is above 4096/);
     expectError(() => classificationReport([0], [0], { numClasses: 2, classNames: ['a'] }), 'INVALID_OPTION', /one name per class \(2\)/);
     expectError(
       () => classificationReport([0], [0], { numClasses: 1, absentClasses: 'drop' as 'exclude' }),

@@ -58,7 +58,7 @@ export function refMultilabel(y: number[][], p: number[][]) {
     const rc = tp + fn === 0 ? 0 : tp / (tp + fn);
     return { p: pr, r: rc, f: 2 * tp + fp + fn === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn) };
   };
-  const cols = [];
+  const cols: Array<{ p: number; r: number; f: number; support: number }> = [];
   let TP = 0;
   let FP = 0;
   let FN = 0;

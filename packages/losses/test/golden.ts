@@ -1,18 +1,4 @@
-import { readFileSync } from 'node:fs';
-
-// A copy of ../shared/golden kept in the repository so tests run from a fresh clone;
-// test/golden-copy.test.ts checks it still equals the shared original when that is present.
-export const GOLDEN_DIR = new URL('../../../fixtures/golden/', import.meta.url);
-
-export interface GoldenFile<C> {
-  generator: string;
-  seed: number;
-  cases: C[];
-}
-
-export function loadGolden<C>(name: string): GoldenFile<C> {
-  return JSON.parse(readFileSync(new URL(`${name}.json`, GOLDEN_DIR), 'utf8')) as GoldenFile<C>;
-}
+export { GOLDEN_DIR, type GoldenFile, loadGolden } from '../../../scripts/test-utils/golden.js';
 
 export interface ItcCase {
   text: number[][];

@@ -1,7 +1,7 @@
-import { type Metric, prepare } from './metric.js';
-import { bootstrapLoop, checkConfidence, checkSamples, percentileInterval } from './resampling.js';
-import { badRng, resolveRng } from './rng.js';
-import { atLeastAsExtreme, checkAlternative, type SignificanceOptions, type SignificanceResult, TIE_TOLERANCE } from './significance.js';
+import type { Metric } from './metric.js';
+import { bootstrapLoop, percentileInterval } from './resampling.js';
+import { badRng } from './rng.js';
+import { atLeastAsExtreme, preparePaired, type SignificanceOptions, type SignificanceResult } from './significance.js';
 
 /**
  * Approximate randomization (paired permutation) test of "A scores differently from (or better
@@ -48,17 +48,8 @@ export function approximateRandomizationTest(
   options: SignificanceOptions,
 ): SignificanceResult {
   const fn = 'approximateRandomizationTest';
-  const opts = options ?? {};
-  const rng = resolveRng(fn, opts);
-  const samples = checkSamples(fn, opts.samples, 1000);
-  const confidence = checkConfidence(fn, opts.confidence);
-  const alternative = checkAlternative(fn, opts.alternative);
-  const { n, numClasses: c, labels: y, predictions, scorer } = prepare(fn, labels, [['predsA', predsA], ['predsB', predsB]], metric, opts);
-  const [a, b] = predictions as [Int32Array, Int32Array];
-  const metricA = scorer.fromArrays(y, a);
-  const metricB = scorer.fromArrays(y, b);
-  const observed = metricA - metricB;
-  const tol = TIE_TOLERANCE * Math.max(1, Math.abs(observed));
+  const { rng, samples, confidence, alternative, n, numClasses: c, labels: y, a, b, scorer, metricA, metricB, observed, tol } =
+    preparePaired(fn, labels, predsA, predsB, metric, options);
 
   // Only examples where the systems disagree can change under a swap.
   let m = 0;

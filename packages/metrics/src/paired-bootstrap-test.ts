@@ -1,7 +1,6 @@
-import { type Metric, prepare } from './metric.js';
-import { bootstrapLoop, checkConfidence, checkSamples, percentileInterval } from './resampling.js';
-import { resolveRng } from './rng.js';
-import { atLeastAsExtreme, checkAlternative, type SignificanceOptions, type SignificanceResult, TIE_TOLERANCE } from './significance.js';
+import type { Metric } from './metric.js';
+import { bootstrapLoop, percentileInterval } from './resampling.js';
+import { atLeastAsExtreme, preparePaired, type SignificanceOptions, type SignificanceResult } from './significance.js';
 
 /**
  * Paired bootstrap test of "A scores differently from (or better than) B on this test set"
@@ -46,21 +45,12 @@ export function pairedBootstrapTest(
   metric: Metric,
   options: SignificanceOptions,
 ): SignificanceResult {
-  const fn = 'pairedBootstrapTest';
-  const opts = options ?? {};
-  const rng = resolveRng(fn, opts);
-  const samples = checkSamples(fn, opts.samples, 1000);
-  const confidence = checkConfidence(fn, opts.confidence);
-  const alternative = checkAlternative(fn, opts.alternative);
-  const { labels: y, predictions, scorer } = prepare(fn, labels, [['predsA', predsA], ['predsB', predsB]], metric, opts);
-  const [a, b] = predictions as [Int32Array, Int32Array];
-  const metricA = scorer.fromArrays(y, a);
-  const metricB = scorer.fromArrays(y, b);
-  const observed = metricA - metricB;
-  const tol = TIE_TOLERANCE * Math.max(1, Math.abs(observed));
+  const { rng, samples, confidence, alternative, labels: y, a, b, scorer, metricA, metricB, observed, tol } = preparePaired(
+    'pairedBootstrapTest', labels, predsA, predsB, metric, options,
+  );
   const diffs = new Float64Array(samples);
   let count = 0;
-  bootstrapLoop(fn, rng, scorer, y, [a, b], samples, (k, v) => {
+  bootstrapLoop('pairedBootstrapTest', rng, scorer, y, [a, b], samples, (k, v) => {
     const d = (v[0] as number) - (v[1] as number);
     diffs[k] = d;
     if (atLeastAsExtreme(d - observed, observed, alternative, tol)) count++;

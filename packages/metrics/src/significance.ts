@@ -1,6 +1,7 @@
 import { MmauxMetricsError } from './errors.js';
-import type { MetricOptions } from './metric.js';
-import type { RandomnessOptions } from './rng.js';
+import { type Metric, type MetricOptions, prepare, type Scorer } from './metric.js';
+import { checkConfidence, checkSamples } from './resampling.js';
+import { type RandomnessOptions, resolveRng, type Rng } from './rng.js';
 import { show } from './validate.js';
 
 /**
@@ -65,4 +66,61 @@ export function atLeastAsExtreme(stat: number, reference: number, alt: Alternati
   if (alt === 'two-sided') return Math.abs(stat) >= Math.abs(reference) - tol;
   if (alt === 'greater') return stat >= reference - tol;
   return stat <= reference + tol;
+}
+
+/** @internal Everything both paired tests start from, validated. */
+export interface PairedSetup {
+  rng: Rng;
+  samples: number;
+  confidence: number;
+  alternative: Alternative;
+  n: number;
+  numClasses: number;
+  labels: Int32Array;
+  a: Int32Array;
+  b: Int32Array;
+  scorer: Scorer;
+  metricA: number;
+  metricB: number;
+  /** d = metricA − metricB on the full test set. */
+  observed: number;
+  /** Tie tolerance for comparisons with `observed`. */
+  tol: number;
+}
+
+/** @internal Validates the inputs and options of a paired test and scores both systems once. */
+export function preparePaired(
+  fn: string,
+  labels: ArrayLike<number>,
+  predsA: ArrayLike<number>,
+  predsB: ArrayLike<number>,
+  metric: Metric,
+  options: SignificanceOptions,
+): PairedSetup {
+  const opts = options ?? {};
+  const rng = resolveRng(fn, opts);
+  const samples = checkSamples(fn, opts.samples, 1000);
+  const confidence = checkConfidence(fn, opts.confidence);
+  const alternative = checkAlternative(fn, opts.alternative);
+  const prepared = prepare(fn, labels, [['predsA', predsA], ['predsB', predsB]], metric, opts);
+  const [a, b] = prepared.predictions as [Int32Array, Int32Array];
+  const metricA = prepared.scorer.fromArrays(prepared.labels, a);
+  const metricB = prepared.scorer.fromArrays(prepared.labels, b);
+  const observed = metricA - metricB;
+  return {
+    rng,
+    samples,
+    confidence,
+    alternative,
+    n: prepared.n,
+    numClasses: prepared.numClasses,
+    labels: prepared.labels,
+    a,
+    b,
+    scorer: prepared.scorer,
+    metricA,
+    metricB,
+    observed,
+    tol: TIE_TOLERANCE * Math.max(1, Math.abs(observed)),
+  };
 }

@@ -1,18 +1,4 @@
-import { readFileSync } from 'node:fs';
-
-// The scikit-learn reference values kept in the repository (fixtures/golden, a copy of
-// shared/golden), so tests run from a fresh clone.
-export const GOLDEN_DIR = new URL('../../../fixtures/golden/', import.meta.url);
-
-export interface GoldenFile<C> {
-  generator: string;
-  seed: number;
-  cases: C[];
-}
-
-export function loadGolden<C>(name: string): GoldenFile<C> {
-  return JSON.parse(readFileSync(new URL(`${name}.json`, GOLDEN_DIR), 'utf8')) as GoldenFile<C>;
-}
+export { GOLDEN_DIR, type GoldenFile, loadGolden } from '../../../scripts/test-utils/golden.js';
 
 /** One case of metrics.json (scikit-learn 1.2, labels=range(numClasses), zero_division=0). */
 export interface MetricsCase {

@@ -19,6 +19,17 @@ const manifest = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
 const checkDir = join(pkgDir, 'package-check');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 
+/** The folder of a workspace package, by name (packages/* and apps/*). */
+function workspaceDir(name) {
+  for (const group of ['packages', 'apps']) {
+    for (const entry of readdirSync(join(root, group))) {
+      const file = join(root, group, entry, 'package.json');
+      if (existsSync(file) && JSON.parse(readFileSync(file, 'utf8')).name === name) return join(root, group, entry);
+    }
+  }
+  throw new Error(`workspace package ${name} not found under packages/ or apps/`);
+}
+
 function run(cmd, args, cwd, label) {
   process.stdout.write(`• ${label}\n`);
   try {
@@ -43,22 +54,36 @@ run(bin('publint'), ['--strict', pkgDir], root, 'publint --strict');
 
 const work = mkdtempSync(join(tmpdir(), 'mmaux-package-check-'));
 try {
-  run('pnpm', ['pack', '--pack-destination', work], pkgDir, 'pnpm pack');
-  const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
+  // Workspace packages it depends on are not on the registry yet: pack them too and point the
+  // consumer's resolution at those tarballs (pnpm overrides), so the check needs no publish.
+  const tarballs = new Map();
+  const packWithLocalDeps = (dir) => {
+    const m = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    if (tarballs.has(m.name)) return;
+    const dest = join(work, `tarball-${tarballs.size}`);
+    run('pnpm', ['pack', '--pack-destination', dest], dir, `pnpm pack ${m.name}`);
+    tarballs.set(m.name, join(dest, readdirSync(dest).find((f) => f.endsWith('.tgz'))));
+    for (const [dep, range] of Object.entries(m.dependencies ?? {})) {
+      if (String(range).startsWith('workspace:')) packWithLocalDeps(workspaceDir(dep));
+    }
+  };
+  packWithLocalDeps(pkgDir);
   const project = join(work, 'consumer');
   cpSync(checkDir, project, { recursive: true });
   const deps = JSON.parse(readFileSync(join(project, 'deps.json'), 'utf8'));
+  const overrides = Object.fromEntries([...tarballs].filter(([name]) => name !== manifest.name).map(([name, file]) => [name, `file:${file}`]));
   writeFileSync(
     join(project, 'package.json'),
     JSON.stringify({ name: 'mmaux-consumer', private: true, version: '0.0.0' }, null, 2),
   );
   // A workspace file of its own keeps pnpm from treating the temp folder as part of any other.
-  writeFileSync(join(project, 'pnpm-workspace.yaml'), 'packages: []\n');
+  // Peers are listed in deps.json: optional native tfjs peers must not be pulled in.
+  writeFileSync(join(project, 'pnpm-workspace.yaml'), `packages: []\nautoInstallPeers: false\n${Object.keys(overrides).length ? `overrides:\n${Object.entries(overrides).map(([k, v]) => `  '${k}': '${v}'`).join('\n')}\n` : ''}`);
   run(
     'pnpm',
-    ['add', '--prefer-offline', '--config.confirmModulesPurge=false', join(work, tarball), ...deps],
+    ['add', '--prefer-offline', '--config.confirmModulesPurge=false', tarballs.get(manifest.name), ...deps],
     project,
-    `install the tarball with ${deps.join(', ')}`,
+    `install the tarball with ${deps.length ? deps.join(', ') : 'nothing else'}`,
   );
   const out = [];
   for (const file of ['consumer.mjs', 'consumer.cjs']) {

@@ -11,10 +11,11 @@ export interface DocExample {
   code: string;
 }
 
-/** Every ```ts block under an @example tag in the .ts files (not tests) of `srcDir`. */
+/** Every ```ts block under an @example tag in the .ts files (not tests) of `srcDir` and its subfolders. */
 export function collectExamples(srcDir: URL): DocExample[] {
   const out: DocExample[] = [];
-  for (const file of readdirSync(srcDir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort()) {
+  const entries = readdirSync(srcDir, { recursive: true, encoding: 'utf8' }) as string[];
+  for (const file of entries.filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort()) {
     const text = readFileSync(new URL(file, srcDir), 'utf8');
     for (const m of text.matchAll(/@example\s*\n\s*\* ```ts\n([\s\S]*?)\n\s*\* ```/g)) {
       out.push({ file, code: m[1]!.split('\n').map((l) => l.replace(/^\s*\* ?/, '')).join('\n') });

@@ -30,6 +30,16 @@ function workspaceDir(name) {
   throw new Error(`workspace package ${name} not found under packages/ or apps/`);
 }
 
+/** The `allowBuilds:` block of the repository's pnpm-workspace.yaml, verbatim. */
+function allowBuildsBlock() {
+  const lines = readFileSync(join(root, 'pnpm-workspace.yaml'), 'utf8').split('\n');
+  const start = lines.indexOf('allowBuilds:');
+  if (start < 0) throw new Error('pnpm-workspace.yaml has no allowBuilds: block');
+  let end = start + 1;
+  while (end < lines.length && /^(\s+|$)/.test(lines[end]) && lines[end] !== '') end++;
+  return lines.slice(start, end).join('\n');
+}
+
 function run(cmd, args, cwd, label) {
   process.stdout.write(`• ${label}\n`);
   try {
@@ -77,8 +87,13 @@ try {
     JSON.stringify({ name: 'mmaux-consumer', private: true, version: '0.0.0' }, null, 2),
   );
   // A workspace file of its own keeps pnpm from treating the temp folder as part of any other.
-  // Peers are listed in deps.json: optional native tfjs peers must not be pulled in.
-  writeFileSync(join(project, 'pnpm-workspace.yaml'), `packages: []\nautoInstallPeers: false\n${Object.keys(overrides).length ? `overrides:\n${Object.entries(overrides).map(([k, v]) => `  '${k}': '${v}'`).join('\n')}\n` : ''}`);
+  // Peers are listed in deps.json: optional native tfjs peers must not be pulled in. The build
+  // script decisions are the repository's own (pnpm 12 stops on any undecided one).
+  const overrideLines = Object.entries(overrides).map(([k, v]) => `  '${k}': '${v}'`);
+  writeFileSync(
+    join(project, 'pnpm-workspace.yaml'),
+    ['packages: []', 'autoInstallPeers: false', allowBuildsBlock(), ...(overrideLines.length ? ['overrides:', ...overrideLines] : []), ''].join('\n'),
+  );
   run(
     'pnpm',
     ['add', '--prefer-offline', '--config.confirmModulesPurge=false', tarballs.get(manifest.name), ...deps],

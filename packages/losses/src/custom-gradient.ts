@@ -15,7 +15,10 @@ export type ForwardWithGradient = (
 export function withGradient<T extends tf.Tensor>(inputs: tf.Tensor[], forward: ForwardWithGradient): T {
   const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
-    return forward(args.slice(0, -1) as tf.Tensor[], save);
+    const { value, gradFunc } = forward(args.slice(0, -1) as tf.Tensor[], save);
+    // The backward pass's temporaries are freed as soon as its gradients exist, not when the
+    // caller's whole gradient computation ends, so peak memory stays near one step's worth.
+    return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => gradFunc(dy, saved)) };
   });
   return f(...inputs) as T;
 }

@@ -61,7 +61,8 @@ export class LogitScale {
     }
     this.min = min;
     this.max = max;
-    this.variable = tf.variable(tf.scalar(initial), trainable, name);
+    // The tidy releases the initial scalar; the variable keeps its own reference to the data.
+    this.variable = tf.tidy(() => tf.variable(tf.scalar(initial), trainable, name));
   }
 
   /** The clamped log scale as a new scalar tensor (differentiable with respect to the variable). */

@@ -90,6 +90,14 @@ describe.each(BACKENDS)('no tensor leaks on %s', (backend) => {
     sim.dispose();
   });
 
+  it('a LogitScale holds one tensor, its variable, and dispose releases it', () => {
+    const before = tf.memory().numTensors;
+    const own = new LogitScale({ initial: 1 });
+    expect(tf.memory().numTensors).toBe(before + 1);
+    own.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('the error path leaks nothing either', () => {
     const before = tf.memory().numTensors;
     const bad = tf.tensor2d([[NaN, 1], [1, 1]]);

@@ -1,0 +1,25 @@
+// Type-checked against the ESM declaration file (dist/index.d.ts).
+import {
+  type CacheStats,
+  createImageEncoder,
+  createTextEncoder,
+  type ExtractProgress,
+  extractFeatures,
+  FeatureCache,
+  type ImageFeatureEncoder,
+  type TextFeatureEncoder,
+  type TextFeatures,
+} from '@mmaux/encoders';
+
+const text: TextFeatureEncoder = await createTextEncoder('builtin:text-hash', { dim: 32, maxLength: 64 });
+const image: ImageFeatureEncoder = await createImageEncoder('hf:/models/vit', { quantized: true, device: 'auto', intraOpThreads: 2 });
+const features: TextFeatures = await text.encode(['a']);
+const cache = new FeatureCache('/tmp/c', { dtype: 'float16', store: 'tokens', patchGrid: 7 });
+const progress: Array<ExtractProgress['etaSeconds']> = [];
+await extractFeatures([{ id: '1', text: 'x', imagePath: null }], { text, image }, cache, { onProgress: (p) => progress.push(p.etaSeconds) });
+const stats: CacheStats = await cache.stats();
+// @ts-expect-error dtype is 'float32' | 'float16'
+new FeatureCache('/tmp/c', { dtype: 'float64' });
+// @ts-expect-error pooling is a closed union
+await createTextEncoder('hf:x', { pooling: 'max' });
+export { features, stats };

@@ -1,0 +1,6 @@
+import { defineConfig } from 'tsup';
+import { packageBuild } from '../../scripts/tsup.base';
+
+// shims: `import.meta.url` in the CommonJS build (cudaExecutionProviderInstalled resolves
+// onnxruntime-node through createRequire(import.meta.url)).
+export default defineConfig({ ...packageBuild(['src/index.ts']), shims: true });

@@ -1,0 +1,182 @@
+import * as tf from '@tensorflow/tfjs';
+
+/** `{ name, tensor }`, as tfjs optimizers take and return weights. */
+type NamedTensor = { name: string; tensor: tf.Tensor };
+import { MmauxFusionError } from './errors.js';
+import type { LearningRateSchedule } from './schedules.js';
+
+/** Options of {@link AdamW}. */
+export interface AdamWOptions {
+  /** A fixed rate or a {@link LearningRateSchedule} of the step index. */
+  learningRate: number | LearningRateSchedule;
+  /** Decoupled weight decay λ. @defaultValue 2.5e-4 (the paper) */
+  weightDecay?: number;
+  /** @defaultValue 0.9 */
+  beta1?: number;
+  /** @defaultValue 0.999 */
+  beta2?: number;
+  /** @defaultValue 1e-8 (PyTorch's) */
+  epsilon?: number;
+  /**
+   * Variables (by tfjs variable name) that get no weight decay. @defaultValue none: everything is
+   * decayed, biases, norms and the logit scale included, as the paper's single parameter group
+   */
+  decayExclude?: (variableName: string) => boolean;
+}
+
+interface Moments {
+  m: tf.Variable;
+  v: tf.Variable;
+}
+
+function check(name: string, v: unknown, lo: number, hi: number, openHi = false): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < lo || (openHi ? v >= hi : v > hi)) {
+    throw new MmauxFusionError('INVALID_OPTION', `AdamW: ${name} must be in [${lo}, ${hi}${openHi ? ')' : ']'}, got ${String(v)}.`);
+  }
+  return v;
+}
+
+/**
+ * Adam with decoupled weight decay, exactly as PyTorch's `torch.optim.AdamW` (which the paper
+ * uses; tfjs's Adam has no weight decay). For update t (1-based) with rate `lr = schedule(t − 1)`:
+ *
+ * 1. `θ ← θ·(1 − lr·λ)` (decoupled decay, applied before the Adam step)
+ * 2. `m ← β₁m + (1 − β₁)g`, `v ← β₂v + (1 − β₂)g²`
+ * 3. `θ ← θ − lr · (m/(1 − β₁ᵗ)) / (√(v/(1 − β₂ᵗ)) + ε)`
+ *
+ * A variable without a gradient in a step is left untouched (no decay either), as in PyTorch.
+ * Moments are kept per variable name. Use it like any tfjs optimizer (`minimize`,
+ * `applyGradients`).
+ *
+ * @example
+ * ```ts
+ * const w = tf.variable(tf.tensor1d([1, -2]));
+ * const opt = new AdamW({ learningRate: 0.1, weightDecay: 0.01 });
+ * opt.applyGradients({ [w.name]: tf.tensor1d([0.5, 0.5]) });
+ * w.arraySync(); // [0.899, -2.098]
+ * opt.iterations; // 1
+ * ```
+ */
+export class AdamW extends tf.Optimizer {
+  /** @nocollapse */
+  static get className(): string {
+    return 'AdamW';
+  }
+
+  readonly weightDecay: number;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  private readonly schedule: LearningRateSchedule;
+  private readonly fixedRate: number | null;
+  private readonly decayExclude: (variableName: string) => boolean;
+  private moments = new Map<string, Moments>();
+
+  constructor(options: AdamWOptions) {
+    super();
+    if (options === null || typeof options !== 'object') {
+      throw new MmauxFusionError('INVALID_OPTION', 'AdamW: options { learningRate } are required.');
+    }
+    const lr = options.learningRate;
+    if (typeof lr === 'function') {
+      this.schedule = lr;
+      this.fixedRate = null;
+    } else {
+      const rate = check('learningRate', lr, 0, Infinity);
+      this.schedule = () => rate;
+      this.fixedRate = rate;
+    }
+    this.weightDecay = check('weightDecay', options.weightDecay ?? 2.5e-4, 0, Infinity);
+    this.beta1 = check('beta1', options.beta1 ?? 0.9, 0, 1, true);
+    this.beta2 = check('beta2', options.beta2 ?? 0.999, 0, 1, true);
+    this.epsilon = check('epsilon', options.epsilon ?? 1e-8, 0, Infinity);
+    this.decayExclude = options.decayExclude ?? (() => false);
+  }
+
+  /** The rate the next update will use. */
+  currentLearningRate(): number {
+    return this.learningRateAt(this.iterations);
+  }
+
+  private learningRateAt(step: number): number {
+    const lr = this.schedule(step);
+    if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) {
+      throw new MmauxFusionError('INVALID_OPTION', `AdamW: the learning-rate schedule returned ${String(lr)} at step ${step}; it must return a finite number ≥ 0.`);
+    }
+    return lr;
+  }
+
+  applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
+    const entries: Array<[string, tf.Tensor | null | undefined]> = Array.isArray(variableGradients)
+      ? variableGradients.map((g) => [g.name, g.tensor])
+      : Object.entries(variableGradients);
+    const t = this.iterations + 1;
+    const lr = this.learningRateAt(this.iterations);
+    const correction1 = 1 - this.beta1 ** t;
+    const correction2 = 1 - this.beta2 ** t;
+    const registered = tf.engine().registeredVariables;
+    tf.tidy(() => {
+      for (const [name, gradient] of entries) {
+        if (gradient == null) continue;
+        const variable = registered[name];
+        if (variable === undefined) {
+          throw new MmauxFusionError('INVALID_OPTION', `AdamW.applyGradients: no variable named "${name}" is registered (disposed?).`);
+        }
+        let moments = this.moments.get(name);
+        if (moments === undefined) {
+          moments = {
+            m: tf.variable(tf.zerosLike(variable), false),
+            v: tf.variable(tf.zerosLike(variable), false),
+          };
+          this.moments.set(name, moments);
+        }
+        const decay = this.decayExclude(name) ? 0 : lr * this.weightDecay;
+        const decayed = decay === 0 ? variable : tf.mul(variable, 1 - decay);
+        const m = tf.add(tf.mul(moments.m, this.beta1), tf.mul(gradient, 1 - this.beta1));
+        const v = tf.add(tf.mul(moments.v, this.beta2), tf.mul(tf.square(gradient), 1 - this.beta2));
+        moments.m.assign(m);
+        moments.v.assign(v);
+        const step = tf.div(tf.div(m, correction1), tf.add(tf.sqrt(tf.div(v, correction2)), this.epsilon));
+        variable.assign(tf.sub(decayed, tf.mul(step, lr)));
+      }
+    });
+    this.incrementIterations();
+  }
+
+  override dispose(): void {
+    for (const { m, v } of this.moments.values()) {
+      m.dispose();
+      v.dispose();
+    }
+    this.moments.clear();
+  }
+
+  override async getWeights(): Promise<NamedTensor[]> {
+    const out: NamedTensor[] = [await this.saveIterations()];
+    for (const [name, { m, v }] of this.moments) out.push({ name: `${name}/m`, tensor: m }, { name: `${name}/v`, tensor: v });
+    return out;
+  }
+
+  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+    const rest = await this.extractIterations(weightValues);
+    this.dispose();
+    const byName = new Map(rest.map((w) => [w.name, w.tensor]));
+    for (const [key, tensor] of byName) {
+      if (!key.endsWith('/m')) continue;
+      const name = key.slice(0, -2);
+      const v = byName.get(`${name}/v`);
+      if (v === undefined) throw new MmauxFusionError('INVALID_OPTION', `AdamW.setWeights: "${key}" has no matching "${name}/v".`);
+      this.moments.set(name, { m: tf.variable(tensor, false), v: tf.variable(v, false) });
+    }
+  }
+
+  getConfig(): tf.serialization.ConfigDict {
+    return {
+      learningRate: this.fixedRate,
+      weightDecay: this.weightDecay,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+    };
+  }
+}

@@ -1,0 +1,182 @@
+import { DEFAULT_LOGIT_SCALE } from '@mmaux/losses';
+import { MmauxFusionError } from './errors.js';
+
+/** The fusion kinds, as `createFusionModel` takes them. */
+export const FUSION_KINDS = [
+  'text-only',
+  'image-only',
+  'concat',
+  'attention',
+  'gmu',
+  'single-stream',
+  'dual-stream',
+] as const;
+
+/**
+ * How a model combines text and image features:
+ * - `text-only`, `image-only`: unimodal baselines (linear → ReLU on one modality's summary)
+ * - `concat`: Ber-ViT-Conc, `[text summary; image summary]` → linear → ReLU
+ * - `attention`: Ber-ViT-Att, the text's first token queries the image patches (single-head
+ *   scaled dot-product attention), joined with the text summary → linear → ReLU
+ * - `gmu`: gated multimodal unit (Arevalo et al. 2017)
+ * - `single-stream`: MMBT/ViLT-like transformer over `[CLS, text, SEP, image]`
+ * - `dual-stream`: LXMERT-like cross-modal layers between a text and an image stream
+ */
+export type FusionKind = (typeof FUSION_KINDS)[number];
+
+/** Options of {@link createFusionModel}; everything but the dimensions and the seed has a default. */
+export interface FusionModelOptions {
+  /** Width of the text features (`tokens` and `pooled`), e.g. 768 for BERT/Bernice. */
+  textDim: number;
+  /** Width of the image features (`patches` and `pooled`), e.g. 768 for ViT, 2048 for ResNet. */
+  imageDim: number;
+  /** Number of classes of the main task (≥ 2). */
+  numClasses: number;
+  /** Seed of every initial weight and of the default dropout generator. */
+  seed: number;
+  /**
+   * Width of the fused representation. @defaultValue 768 (the paper's fusion layer) for
+   * `text-only`, `image-only`, `concat`, `attention`, `gmu`; 256 for `single-stream` and
+   * `dual-stream` (trained from scratch on frozen features; see the README)
+   */
+  hiddenDim?: number;
+  /** Width of the shared ITC space. @defaultValue 512 (the paper's dual encoder) */
+  projectionDim?: number;
+  /** Dropout before the classifier. @defaultValue 0.05 (the paper's `--dropout`) */
+  dropout?: number;
+  /**
+   * Which vector summarises a modality for the non-transformer kinds: the first token/patch
+   * (`tokens[:, 0]`, `patches[:, 0]`: the `<s>`/CLS of the last hidden state, what the paper's
+   * Ber-ViT models read) or `pooled`. Use `'pooled'` for CNN grids, which have no CLS patch.
+   * @defaultValue 'first-token'
+   */
+  summary?: 'first-token' | 'pooled';
+  /** Transformer layers (`single-stream`, `dual-stream`: cross-modal layers). @defaultValue 2 */
+  layers?: number;
+  /** Attention heads; must divide `hiddenDim`. @defaultValue 4 */
+  heads?: number;
+  /** Feed-forward width of the transformer layers. @defaultValue 4 × hiddenDim */
+  ffnDim?: number;
+  /** Dropout inside the transformer layers (embeddings and residual branches). @defaultValue 0.1 */
+  transformerDropout?: number;
+  /** Longest text (tokens, without the added CLS/SEP) the position table covers. @defaultValue 128 */
+  maxTextLength?: number;
+  /** Most image tokens the position table covers. @defaultValue 197 (ViT-B/16 at 224 px) */
+  maxImageTokens?: number;
+  /**
+   * Where the ITC embeddings come from: `'pooled'` projects `text.pooled` and `image.pooled`
+   * (the paper's Ber-ViT dual encoder); `'fusion'` (transformer kinds only) projects the
+   * transformer's text and image outputs (the text's first position and the mean of the image
+   * positions), as the paper's ViLT and LXMERT do, so ITC also trains the fusion layers.
+   * @defaultValue 'fusion' for `single-stream`/`dual-stream`, else 'pooled'
+   */
+  itcSource?: 'pooled' | 'fusion';
+  /** Initial ITC log inverse temperature. @defaultValue `ln(1/0.07)` ≈ 2.6593 */
+  logitScale?: number;
+}
+
+/** A model's complete configuration, every default filled in; what `model.json` stores. */
+export interface FusionConfig {
+  kind: FusionKind;
+  textDim: number;
+  imageDim: number;
+  numClasses: number;
+  seed: number;
+  hiddenDim: number;
+  projectionDim: number;
+  dropout: number;
+  summary: 'first-token' | 'pooled';
+  layers: number;
+  heads: number;
+  ffnDim: number;
+  transformerDropout: number;
+  maxTextLength: number;
+  maxImageTokens: number;
+  itcSource: 'pooled' | 'fusion';
+  logitScale: number;
+}
+
+export function isTransformerKind(kind: FusionKind): boolean {
+  return kind === 'single-stream' || kind === 'dual-stream';
+}
+
+export function isUnimodalKind(kind: FusionKind): boolean {
+  return kind === 'text-only' || kind === 'image-only';
+}
+
+function positiveInt(fn: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+    throw new MmauxFusionError('INVALID_OPTION', `${fn}: ${name} must be a positive integer, got ${String(v)}.`);
+  }
+  return v;
+}
+
+function rate(fn: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !(v >= 0 && v < 1)) {
+    throw new MmauxFusionError('INVALID_OPTION', `${fn}: ${name} must be in [0, 1), got ${String(v)}.`);
+  }
+  return v;
+}
+
+/** Validates a kind and options and fills in the defaults. */
+export function resolveConfig(fn: string, kind: unknown, options: FusionModelOptions): FusionConfig {
+  if (typeof kind !== 'string' || !(FUSION_KINDS as readonly string[]).includes(kind)) {
+    throw new MmauxFusionError(
+      'INVALID_KIND',
+      `${fn}: unknown fusion kind ${JSON.stringify(kind)}; use one of ${FUSION_KINDS.map((k) => `'${k}'`).join(', ')}.`,
+    );
+  }
+  const k = kind as FusionKind;
+  if (options === null || typeof options !== 'object') {
+    throw new MmauxFusionError('INVALID_OPTION', `${fn}: options { textDim, imageDim, numClasses, seed } are required.`);
+  }
+  const transformer = isTransformerKind(k);
+  const seed = options.seed;
+  if (typeof seed !== 'number' || !Number.isInteger(seed)) {
+    throw new MmauxFusionError('INVALID_OPTION', `${fn}: seed must be an integer (it fixes every initial weight), got ${String(seed)}.`);
+  }
+  const numClasses = positiveInt(fn, 'numClasses', options.numClasses);
+  if (numClasses < 2) throw new MmauxFusionError('INVALID_OPTION', `${fn}: numClasses must be at least 2, got ${numClasses}.`);
+  const hiddenDim = positiveInt(fn, 'hiddenDim', options.hiddenDim ?? (transformer ? 256 : 768));
+  const heads = positiveInt(fn, 'heads', options.heads ?? 4);
+  if (transformer && hiddenDim % heads !== 0) {
+    throw new MmauxFusionError('INVALID_OPTION', `${fn}: heads (${heads}) must divide hiddenDim (${hiddenDim}).`);
+  }
+  const summary = options.summary ?? 'first-token';
+  if (summary !== 'first-token' && summary !== 'pooled') {
+    throw new MmauxFusionError('INVALID_OPTION', `${fn}: summary must be 'first-token' or 'pooled', got ${JSON.stringify(summary)}.`);
+  }
+  const itcSource = options.itcSource ?? (transformer ? 'fusion' : 'pooled');
+  if (itcSource !== 'pooled' && itcSource !== 'fusion') {
+    throw new MmauxFusionError('INVALID_OPTION', `${fn}: itcSource must be 'pooled' or 'fusion', got ${JSON.stringify(itcSource)}.`);
+  }
+  if (itcSource === 'fusion' && !transformer) {
+    throw new MmauxFusionError(
+      'INVALID_OPTION',
+      `${fn}: itcSource 'fusion' needs a transformer kind ('single-stream' or 'dual-stream'); '${k}' has no separate text and image outputs. Use 'pooled'.`,
+    );
+  }
+  const logitScale = options.logitScale ?? DEFAULT_LOGIT_SCALE;
+  if (typeof logitScale !== 'number' || !Number.isFinite(logitScale)) {
+    throw new MmauxFusionError('INVALID_OPTION', `${fn}: logitScale must be a finite number, got ${String(logitScale)}.`);
+  }
+  return {
+    kind: k,
+    textDim: positiveInt(fn, 'textDim', options.textDim),
+    imageDim: positiveInt(fn, 'imageDim', options.imageDim),
+    numClasses,
+    seed,
+    hiddenDim,
+    projectionDim: positiveInt(fn, 'projectionDim', options.projectionDim ?? 512),
+    dropout: rate(fn, 'dropout', options.dropout ?? 0.05),
+    summary,
+    layers: positiveInt(fn, 'layers', options.layers ?? 2),
+    heads,
+    ffnDim: positiveInt(fn, 'ffnDim', options.ffnDim ?? 4 * hiddenDim),
+    transformerDropout: rate(fn, 'transformerDropout', options.transformerDropout ?? 0.1),
+    maxTextLength: positiveInt(fn, 'maxTextLength', options.maxTextLength ?? 128),
+    maxImageTokens: positiveInt(fn, 'maxImageTokens', options.maxImageTokens ?? 197),
+    itcSource,
+    logitScale,
+  };
+}

@@ -1,0 +1,351 @@
+import * as tf from '@tensorflow/tfjs';
+import { createRng, LogitScale, type Rng } from '@mmaux/losses';
+import { type FusionConfig, type FusionKind, type FusionModelOptions, isTransformerKind, isUnimodalKind, resolveConfig } from './config.js';
+import { MmauxFusionError } from './errors.js';
+import { type CheckedBatch, checkInput, type FusionInput, type ImageFeatures, type TextFeatures } from './features.js';
+import type { FusionCore } from './fusion-core.js';
+import { attentionCore, concatCore, gmuCore, imageOnlyCore, textOnlyCore } from './late-fusion.js';
+import { dense, dropout, type ForwardContext, selectRows } from './layers.js';
+import { saveFusionModel } from './save-load.js';
+import { dualStreamCore, singleStreamCore } from './transformer-fusion.js';
+import { type DenseWeights, denseWeights, type NamedWeight, WeightStore } from './weights.js';
+
+/** Options of {@link FusionModel.forward} and {@link FusionModel.matchLogits}. */
+export interface ForwardOptions {
+  /** Training mode: dropout on. @defaultValue false */
+  training?: boolean;
+  /**
+   * Dropout generator for this call (training only). @defaultValue the model's own generator,
+   * seeded from `config.seed`, which advances with each training call
+   */
+  rng?: Rng;
+  /**
+   * Also score swapped pairs for ITM: post i's image with post `itmPartner[i]`'s text, sharing
+   * the image-side computation with the matched pass. A function receives the matched outputs
+   * first (for hard negatives drawn from the ITC similarity). Not for unimodal kinds.
+   */
+  itmPartner?: ArrayLike<number> | ((matched: FusionOutput) => ArrayLike<number>);
+}
+
+/** What {@link FusionModel.forward} returns; the caller owns (and disposes) the tensors. */
+export interface FusionOutput {
+  /** `[N, numClasses]` class logits (classifier on dropout(fused)). */
+  classLogits: tf.Tensor2D;
+  /** `[N, projectionDim]` text embedding for ITC, unnormalised; `null` for unimodal kinds. */
+  textEmbedding: tf.Tensor2D | null;
+  /** `[N, projectionDim]` image embedding for ITC, unnormalised; `null` for unimodal kinds. */
+  imageEmbedding: tf.Tensor2D | null;
+  /** `[N, hiddenDim]` fused representation of each (text i, image i) pair. */
+  fused: tf.Tensor2D;
+  /** `[N, 2]` ITM logits (not matched, matched) of (text `partner[i]`, image i), when `itmPartner` was given. */
+  matchLogits?: tf.Tensor2D;
+  /** The partners used for `matchLogits`. */
+  partner?: Int32Array;
+}
+
+function coreFor(config: FusionConfig, store: WeightStore): FusionCore {
+  switch (config.kind) {
+    case 'text-only':
+      return textOnlyCore(config, store);
+    case 'image-only':
+      return imageOnlyCore(config, store);
+    case 'concat':
+      return concatCore(config, store);
+    case 'attention':
+      return attentionCore(config, store);
+    case 'gmu':
+      return gmuCore(config, store);
+    case 'single-stream':
+      return singleStreamCore(config, store);
+    case 'dual-stream':
+      return dualStreamCore(config, store);
+  }
+}
+
+function readPartner(fn: string, partner: ArrayLike<number>, n: number): Int32Array {
+  if (partner === null || typeof partner !== 'object' || partner.length !== n) {
+    throw new MmauxFusionError('INVALID_OPTION', `${fn}: itmPartner must hold one index per post (${n}), got ${partner === null || typeof partner !== 'object' ? String(partner) : `${partner.length} entries`}.`);
+  }
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const j = partner[i] as number;
+    if (!Number.isInteger(j) || j < 0 || j >= n) {
+      throw new MmauxFusionError('INVALID_OPTION', `${fn}: itmPartner[${i}] = ${String(j)} is not a post index in [0, ${n - 1}].`);
+    }
+    out[i] = j;
+  }
+  return out;
+}
+
+/** The checked-batch facts of `text` rows reordered by `partner`. */
+function permuteBatch(batch: CheckedBatch, partner: Int32Array): CheckedBatch {
+  const l = batch.textLength!;
+  const mask = new Float32Array(partner.length * l);
+  const lastReal = new Int32Array(partner.length);
+  partner.forEach((j, i) => {
+    mask.set(batch.mask!.subarray(j * l, (j + 1) * l), i * l);
+    lastReal[i] = batch.lastReal![j] as number;
+  });
+  return { ...batch, mask, lastReal };
+}
+
+/** Text features of posts `partner[i]`, as one-hot products (differentiable on every backend). */
+export function swapTexts(text: TextFeatures, partner: ArrayLike<number>): TextFeatures {
+  return {
+    tokens: selectRows(text.tokens, partner),
+    mask: selectRows(text.mask.dtype === 'float32' ? text.mask : tf.cast(text.mask, 'float32'), partner),
+    pooled: selectRows(text.pooled, partner),
+  };
+}
+
+/** The text reduced to its first token (all a late-fusion kind reads besides `pooled`). */
+function firstTokenOnly(text: TextFeatures): TextFeatures {
+  const [n, , d] = text.tokens.shape;
+  return { tokens: tf.slice(text.tokens, [0, 0, 0], [n, 1, d]), mask: tf.ones([n, 1]), pooled: text.pooled };
+}
+
+/**
+ * A trainable fusion model on frozen encoder features: fusion layers of one {@link FusionKind},
+ * a classification head with dropout, ITC projection heads with a learnable {@link LogitScale},
+ * and a 2-way ITM head on the fused representation. Create with {@link createFusionModel} or
+ * {@link loadFusionModel}.
+ *
+ * @example
+ * ```ts
+ * const model = createFusionModel('concat', { textDim: 8, imageDim: 6, numClasses: 3, hiddenDim: 16, projectionDim: 4, seed: 1 });
+ * model instanceof FusionModel; // true
+ * model.kind; // "concat"
+ * model.trainableWeights.length; // 9
+ * model.weightNames().slice(0, 3); // ["concat/dense/kernel", "concat/dense/bias", "classifier/kernel"]
+ * model.dispose();
+ * ```
+ */
+export class FusionModel {
+  /** The resolved configuration (every default filled in), as saved in `model.json`. */
+  readonly config: Readonly<FusionConfig>;
+  /** The learnable ITC log inverse temperature; `null` for unimodal kinds. */
+  readonly logitScale: LogitScale | null;
+  private readonly store: WeightStore;
+  private readonly core: FusionCore;
+  private readonly classifier: DenseWeights;
+  private readonly itm: DenseWeights | null;
+  private readonly textProjection: tf.Variable | null;
+  private readonly imageProjection: tf.Variable | null;
+  private readonly dropoutRng: Rng;
+  private disposed = false;
+
+  /** @internal Use {@link createFusionModel}. */
+  constructor(config: FusionConfig) {
+    this.config = Object.freeze({ ...config });
+    this.store = new WeightStore(createRng(config.seed));
+    this.dropoutRng = createRng((config.seed ^ 0x2545f491) >>> 0);
+    const store = this.store;
+    this.core = coreFor(config, store);
+    this.classifier = denseWeights(store, 'classifier', config.hiddenDim, config.numClasses);
+    if (isUnimodalKind(config.kind)) {
+      this.itm = null;
+      this.textProjection = null;
+      this.imageProjection = null;
+      this.logitScale = null;
+    } else {
+      this.itm = denseWeights(store, 'itm', config.hiddenDim, 2);
+      const fromFusion = config.itcSource === 'fusion';
+      this.textProjection = store.kernel('itc/text_projection/kernel', fromFusion ? config.hiddenDim : config.textDim, config.projectionDim);
+      this.imageProjection = store.kernel('itc/image_projection/kernel', fromFusion ? config.hiddenDim : config.imageDim, config.projectionDim);
+      this.logitScale = new LogitScale({ initial: config.logitScale });
+      store.adopt('itc/logit_scale', this.logitScale.variable);
+    }
+  }
+
+  /** The fusion kind. */
+  get kind(): FusionKind {
+    return this.config.kind;
+  }
+
+  /** Every weight with its stable name, in creation order (the logit scale included). */
+  get weights(): readonly NamedWeight[] {
+    return this.store.list();
+  }
+
+  /** The variables an optimizer updates: every weight, the logit scale included. */
+  get trainableWeights(): tf.Variable[] {
+    return this.store.list().map((w) => w.variable);
+  }
+
+  /** Stable weight names, in creation order. */
+  weightNames(): string[] {
+    return this.store.list().map((w) => w.name);
+  }
+
+  /** The weight called `name` (e.g. `attention/q/kernel`). */
+  getWeight(name: string): tf.Variable {
+    return this.store.get(name);
+  }
+
+  /** Number of trainable scalars. */
+  countParameters(): number {
+    return this.store.list().reduce((sum, w) => sum + w.variable.size, 0);
+  }
+
+  private assertLive(fn: string): void {
+    if (this.disposed) throw new MmauxFusionError('DISPOSED', `${fn}: this model has been disposed.`);
+  }
+
+  private context(options: ForwardOptions): ForwardContext {
+    return { training: options.training ?? false, rng: options.rng ?? this.dropoutRng };
+  }
+
+  private embed(input: FusionInput, result: { textSummary?: tf.Tensor2D; imageSummary?: tf.Tensor2D }) {
+    if (this.textProjection === null || this.imageProjection === null) return { textEmbedding: null, imageEmbedding: null };
+    const fromFusion = this.config.itcSource === 'fusion';
+    const t = fromFusion ? result.textSummary! : input.text!.pooled;
+    const v = fromFusion ? result.imageSummary! : input.image!.pooled;
+    // Pooled features are frozen inputs (constants); fusion outputs carry gradients back.
+    return {
+      textEmbedding: dense(t, this.textProjection, undefined, !fromFusion) as tf.Tensor2D,
+      imageEmbedding: dense(v, this.imageProjection, undefined, !fromFusion) as tf.Tensor2D,
+    };
+  }
+
+  /**
+   * Runs the model on a batch of features. Padded text positions never change an output. In
+   * training mode dropout is drawn from `options.rng` (or the model's seeded generator).
+   * Differentiable with respect to every weight; call it inside `tf.variableGrads` to train.
+   *
+   * @param input - `{ text: { tokens, mask, pooled }, image: { patches, pooled } }` (unimodal
+   *   kinds need only their modality)
+   * @param options - `training` (false), `rng`, `itmPartner`
+   * @returns `{ classLogits, textEmbedding, imageEmbedding, fused }`, plus `matchLogits` and
+   *   `partner` when `itmPartner` is given
+   * @throws MmauxFusionError `INVALID_SHAPE`, `INVALID_INPUT` (mask not 0/1, padding at position 0),
+   *   `MISSING_INPUT`, `UNSUPPORTED` (`itmPartner` on a unimodal kind), `INVALID_OPTION`, `DISPOSED`
+   *
+   * @example
+   * ```ts
+   * const model = createFusionModel('attention', { textDim: 4, imageDim: 4, numClasses: 2, hiddenDim: 8, projectionDim: 6, seed: 3 });
+   * const text = { tokens: tf.ones([2, 3, 4]), mask: tf.tensor2d([[1, 1, 0], [1, 0, 0]]), pooled: tf.ones([2, 4]) };
+   * const image = { patches: tf.ones([2, 5, 4]), pooled: tf.ones([2, 4]) };
+   * const out = model.forward({ text, image }, { itmPartner: [1, 0] });
+   * out.classLogits.shape; // [2, 2]
+   * out.textEmbedding.shape; // [2, 6]
+   * out.fused.shape; // [2, 8]
+   * out.matchLogits.shape; // [2, 2]
+   * ```
+   */
+  forward(input: FusionInput, options: ForwardOptions = {}): FusionOutput {
+    const fn = 'FusionModel.forward';
+    this.assertLive(fn);
+    const batch = checkInput(fn, this.config, input);
+    if (options.itmPartner !== undefined && this.itm === null) {
+      throw new MmauxFusionError('UNSUPPORTED', `${fn}: a '${this.kind}' model has no ITM head (unimodal kinds see one modality); leave itmPartner out.`);
+    }
+    const ctx = this.context(options);
+    const text = input.text;
+    const image = input.image;
+    return tf.tidy(() => {
+      const prepared = this.core.prepareImage(image, batch, ctx);
+      const result = this.core.fuse(text, batch, prepared, ctx);
+      const classLogits = dense(dropout(result.fused, this.config.dropout, ctx), this.classifier.kernel, this.classifier.bias) as tf.Tensor2D;
+      const output: FusionOutput = { classLogits, ...this.embed(input, result), fused: result.fused };
+      if (options.itmPartner !== undefined) {
+        const raw = typeof options.itmPartner === 'function' ? options.itmPartner(output) : options.itmPartner;
+        const partner = readPartner(fn, raw, batch.n);
+        // Late-fusion kinds read only the first token (or pooled): swap just that much.
+        const source = isTransformerKind(this.kind) ? text! : firstTokenOnly(text!);
+        const sourceBatch = isTransformerKind(this.kind) ? batch : { ...batch, textLength: 1, mask: new Float32Array(batch.n).fill(1), lastReal: new Int32Array(batch.n) };
+        const swapped = swapTexts(source, partner);
+        const swappedResult = this.core.fuse(swapped, permuteBatch(sourceBatch, partner), prepared, ctx);
+        output.matchLogits = dense(swappedResult.fused, this.itm!.kernel, this.itm!.bias) as tf.Tensor2D;
+        output.partner = partner;
+      }
+      return output as unknown as tf.TensorContainer;
+    }) as unknown as FusionOutput;
+  }
+
+  /**
+   * ITM logits `[N, 2]` (column 0: not matched, column 1: matched) of the pairs (text i, image i),
+   * from the ITM head on the fused representation (no dropout on the head; the fusion layers'
+   * own dropout applies in training mode).
+   *
+   * @param text - text features of N posts
+   * @param image - image features of the same N rows
+   * @param options - `training` (false), `rng`
+   * @returns `[N, 2]` logits
+   * @throws MmauxFusionError `UNSUPPORTED` for unimodal kinds, and as {@link FusionModel.forward}
+   *
+   * @example
+   * ```ts
+   * const model = createFusionModel('gmu', { textDim: 4, imageDim: 4, numClasses: 2, hiddenDim: 8, seed: 3 });
+   * const text = { tokens: tf.ones([3, 2, 4]), mask: tf.ones([3, 2]), pooled: tf.ones([3, 4]) };
+   * const image = { patches: tf.ones([3, 1, 4]), pooled: tf.ones([3, 4]) };
+   * model.matchLogits(text, image).shape; // [3, 2]
+   * ```
+   */
+  matchLogits(text: TextFeatures, image: ImageFeatures, options: Omit<ForwardOptions, 'itmPartner'> = {}): tf.Tensor2D {
+    const fn = 'FusionModel.matchLogits';
+    this.assertLive(fn);
+    if (this.itm === null) {
+      throw new MmauxFusionError('UNSUPPORTED', `${fn}: a '${this.kind}' model has no ITM head; image-text matching needs both modalities.`);
+    }
+    const batch = checkInput(fn, this.config, { text, image });
+    const ctx = this.context(options);
+    return tf.tidy(() => {
+      const prepared = this.core.prepareImage(image, batch, ctx);
+      const { fused } = this.core.fuse(text, batch, prepared, ctx);
+      return dense(fused, this.itm!.kernel, this.itm!.bias) as tf.Tensor2D;
+    });
+  }
+
+  /**
+   * Writes the model to `dir`: `model.json` (format, configuration, weight names, shapes and
+   * byte offsets, SHA-256 of the weights) and `weights.bin` (float32, little-endian). Files are
+   * written under temporary names and renamed, `model.json` last, so an interrupted save never
+   * leaves a pair that loads.
+   *
+   * @param dir - folder to create or overwrite
+   * @throws MmauxFusionError `DISPOSED`; file-system errors as thrown by node:fs
+   *
+   * @example
+   * ```ts
+   * const model = createFusionModel('concat', { textDim: 4, imageDim: 4, numClasses: 2, hiddenDim: 8, seed: 5 });
+   * const dir = `${os.tmpdir()}/fusion-doc-${process.pid}`;
+   * await model.save(dir);
+   * const copy = await loadFusionModel(dir);
+   * copy.getWeight('concat/dense/kernel').arraySync()[0][0] === model.getWeight('concat/dense/kernel').arraySync()[0][0]; // true
+   * ```
+   */
+  async save(dir: string): Promise<void> {
+    this.assertLive('FusionModel.save');
+    await saveFusionModel(this, dir);
+  }
+
+  /** Frees every weight (and the logit scale). The model cannot be used afterwards. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const w of this.store.list()) w.variable.dispose();
+  }
+}
+
+/**
+ * Creates a fusion model of `kind` with seeded initial weights (Glorot-uniform kernels, zero
+ * biases, unit layer norms, truncated-normal(0.02) embeddings, logit scale `ln(1/0.07)`):
+ * the same seed and options give the same weights on every backend.
+ *
+ * @param kind - `'text-only' | 'image-only' | 'concat' | 'attention' | 'gmu' | 'single-stream' | 'dual-stream'`
+ * @param options - `textDim`, `imageDim`, `numClasses`, `seed` (required) and the defaults of
+ *   {@link FusionModelOptions}
+ * @returns a {@link FusionModel}
+ * @throws MmauxFusionError `INVALID_KIND`, `INVALID_OPTION`
+ *
+ * @example
+ * ```ts
+ * const model = createFusionModel('single-stream', { textDim: 8, imageDim: 8, numClasses: 2, hiddenDim: 16, heads: 2, layers: 1, seed: 7 });
+ * model.config.ffnDim; // 64
+ * model.config.itcSource; // "fusion"
+ * model.getWeight('single-stream/layer_0/attention/q/kernel').shape; // [16, 16]
+ * ```
+ */
+export function createFusionModel(kind: FusionKind, options: FusionModelOptions): FusionModel {
+  return new FusionModel(resolveConfig('createFusionModel', kind, options));
+}

@@ -1,0 +1,172 @@
+import * as tf from '@tensorflow/tfjs';
+import { withGradient } from './custom-gradient.js';
+import type { Rng } from '@mmaux/losses';
+
+/** What a forward pass needs besides its inputs: train/eval mode and the dropout generator. */
+export interface ForwardContext {
+  training: boolean;
+  rng: Rng;
+}
+
+/** `a · bᵀ` or `aᵀ · b` for rank-2 tensors, transposing explicitly on wasm (see matmul.ts). */
+function productT(a: tf.Tensor2D, b: tf.Tensor2D, transposeA: boolean, transposeB: boolean): tf.Tensor2D {
+  if (tf.getBackend() !== 'wasm') return tf.matMul(a, b, transposeA, transposeB);
+  return tf.matMul(transposeA ? tf.transpose(a) : a, transposeB ? tf.transpose(b) : b);
+}
+
+/**
+ * `x · kernel + bias` over the last axis of a tensor of any rank ≥ 2, as one differentiable op
+ * that saves only `x` and the kernel for its gradient (`dx = dy·Wᵀ`, `dW = xᵀ·dy`,
+ * `db = Σ dy`, transposes done explicitly on wasm).
+ *
+ * With `constantInput`, `x` is treated as a constant: no gradient flows into it and `dy·Wᵀ`
+ * is never computed. The fusion layers use this on the encoder features, which are frozen
+ * inputs, saving a third of the backward cost of the first projections.
+ */
+export function dense(
+  x: tf.Tensor,
+  kernel: tf.Variable | tf.Tensor,
+  bias?: tf.Variable | tf.Tensor,
+  constantInput = false,
+): tf.Tensor {
+  const inDim = x.shape[x.rank - 1] as number;
+  const outDim = kernel.shape[1] as number;
+  const outShape = [...x.shape.slice(0, -1), outDim];
+  const params: tf.Tensor[] = bias === undefined ? [kernel] : [kernel, bias];
+  // Reshapes happen inside the op: a recorded reshape would save (on wasm: copy) its input.
+  return withGradient<tf.Tensor>(constantInput ? params : [x, ...params], (inputs, save) => {
+    const input = constantInput ? x : (inputs[0] as tf.Tensor);
+    const [w, b] = (constantInput ? inputs : inputs.slice(1)) as [tf.Tensor2D, tf.Tensor1D | undefined];
+    const flat = tf.reshape(input, [-1, inDim]) as tf.Tensor2D;
+    save([flat, w]);
+    const product = tf.matMul(flat, w);
+    return {
+      value: tf.reshape(b === undefined ? product : tf.add(product, b), outShape),
+      gradFunc: (dy, [sx, sw]) => {
+        const g = tf.reshape(dy, [-1, outDim]) as tf.Tensor2D;
+        const grads: tf.Tensor[] = [];
+        if (!constantInput) grads.push(tf.reshape(productT(g, sw as tf.Tensor2D, false, true), x.shape));
+        grads.push(productT(sx as tf.Tensor2D, g, true, false));
+        if (b !== undefined) grads.push(tf.sum(g, 0));
+        return grads;
+      },
+    };
+  });
+}
+
+/** `a + b` (same shapes) as an op that saves nothing: tfjs's Add saves both inputs for their shapes, which wasm copies. */
+export function residualAdd<T extends tf.Tensor>(a: T, b: tf.Tensor): T {
+  return withGradient<T>([a, b], ([x, y]) => ({
+    value: tf.add(x as tf.Tensor, y as tf.Tensor),
+    gradFunc: (dy) => [dy, dy],
+  }));
+}
+
+/**
+ * Layer normalisation over the last axis, `γ · (x − μ)/√(σ² + ε) + β`, with its analytic gradient
+ * (one fused backward instead of tfjs's chain of reductions).
+ */
+export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon = 1e-5): tf.Tensor {
+  const width = x.shape[x.rank - 1] as number;
+  const shape = x.shape;
+  return withGradient<tf.Tensor>([x, gamma, beta], ([input, g, b], save) => {
+    const flat = tf.reshape(input as tf.Tensor, [-1, width]);
+    const mean = tf.mean(flat, 1, true);
+    const centred = tf.sub(flat, mean);
+    const variance = tf.mean(tf.square(centred), 1, true);
+    const inv = tf.rsqrt(tf.add(variance, epsilon));
+    const xhat = tf.mul(centred, inv);
+    save([xhat, inv, g as tf.Tensor]);
+    return {
+      value: tf.reshape(tf.add(tf.mul(xhat, g as tf.Tensor), b as tf.Tensor), shape),
+      gradFunc: (dy, [sx, si, sg]) => {
+        const d = tf.reshape(dy, [-1, width]);
+        const gx = tf.mul(d, sg as tf.Tensor);
+        const meanG = tf.mean(gx, 1, true);
+        const meanGx = tf.mean(tf.mul(gx, sx as tf.Tensor), 1, true);
+        const dx = tf.mul(tf.sub(tf.sub(gx, meanG), tf.mul(sx as tf.Tensor, meanGx)), si as tf.Tensor);
+        return [tf.reshape(dx, shape), tf.sum(tf.mul(d, sx as tf.Tensor), 0), tf.sum(d, 0)];
+      },
+    };
+  });
+}
+
+const GELU_C = Math.sqrt(2 / Math.PI);
+const GELU_A = 0.044715;
+
+/**
+ * GELU, tanh approximation (`0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³)))`, as GPT-2 and BERT's
+ * `gelu_new`), with an analytic gradient. Computed through the identity
+ * `0.5·(1 + tanh(u)) = σ(2u)`: on wasm, sigmoid is vectorised while tanh and pow run ~20×
+ * slower. The exact, erf-based GELU is avoided: its gradient needs kernels the wasm backend lacks.
+ */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  return withGradient<tf.Tensor>([x], ([input], save) => {
+    save([input as tf.Tensor]);
+    return {
+      value: geluValue(input as tf.Tensor),
+      gradFunc: (dy, [sv]) => [tf.mul(dy, geluSlope(sv as tf.Tensor))],
+    };
+  });
+}
+
+/** `σ(2u)` with `u = c·x·(1 + a·x²)`, so that gelu(x) = x·σ(2u). */
+function geluGate(x: tf.Tensor): tf.Tensor {
+  return tf.sigmoid(tf.mul(tf.mul(x, tf.add(tf.mul(tf.mul(x, x), GELU_A), 1)), 2 * GELU_C));
+}
+
+/** gelu(x) = x·σ(2u). */
+export function geluValue(x: tf.Tensor): tf.Tensor {
+  return tf.mul(x, geluGate(x));
+}
+
+/** d gelu/dx = σ + x·σ(1 − σ)·2c(1 + 3a·x²). */
+export function geluSlope(x: tf.Tensor): tf.Tensor {
+  const s = geluGate(x);
+  const du = tf.mul(tf.add(tf.mul(tf.mul(x, x), 3 * GELU_A), 1), 2 * GELU_C);
+  return tf.add(s, tf.mul(tf.mul(x, tf.mul(s, tf.sub(1, s))), du));
+}
+
+/**
+ * Inverted dropout: in training, each entry is zeroed with probability `rate` and the rest are
+ * scaled by `1/(1 − rate)`, the mask drawn from `ctx.rng` (so a seed fixes it); otherwise `x`.
+ */
+export function dropout(x: tf.Tensor, rate: number, ctx: ForwardContext): tf.Tensor {
+  if (!ctx.training || rate <= 0) return x;
+  const keep = 1 / (1 - rate);
+  const values = new Float32Array(x.size);
+  for (let i = 0; i < values.length; i++) values[i] = ctx.rng() < rate ? 0 : keep;
+  const mask = tf.tensor(values, x.shape, 'float32');
+  // One op that saves only the mask (tf.mul would save, and on wasm copy, x as well).
+  return withGradient<tf.Tensor>([x], ([input], save) => {
+    save([mask]);
+    return { value: tf.mul(input as tf.Tensor, mask), gradFunc: (dy, [m]) => [tf.mul(dy, m as tf.Tensor)] };
+  });
+}
+
+/**
+ * Rows `indices` of `x` (any rank ≥ 1, rows along axis 0). The forward pass is an exact
+ * `tf.gather` (a NaN in one row cannot reach another); the gradient is a one-hot matrix
+ * product, since tf.gather's own gradient needs UnsortedSegmentSum, which the wasm backend lacks.
+ */
+export function selectRows<T extends tf.Tensor>(x: T, indices: ArrayLike<number>): T {
+  const n = x.shape[0] as number;
+  const m = indices.length;
+  const rest = x.shape.slice(1);
+  return withGradient<T>([x], ([input]) => ({
+    value: tf.gather(input as tf.Tensor, tf.tensor1d(Int32Array.from(indices), 'int32')),
+    gradFunc: (dy) => {
+      // dx = Oᵀ·dy with O the [m, n] one-hot selection matrix, built transposed directly.
+      const oneHotT = new Float32Array(n * m);
+      for (let i = 0; i < m; i++) oneHotT[(indices[i] as number) * m + i] = 1;
+      const flat = tf.reshape(dy, [m, -1]) as tf.Tensor2D;
+      return [tf.reshape(tf.matMul(tf.tensor2d(oneHotT, [n, m]), flat), [n, ...rest])];
+    },
+  }));
+}
+
+/** `x[:, position, :]` of a `[N, S, D]` tensor as `[N, D]`. */
+export function tokenAt(x: tf.Tensor3D, position: number): tf.Tensor2D {
+  const [n, , d] = x.shape;
+  return tf.reshape(tf.slice(x, [0, position, 0], [n, 1, d]), [n, d]);
+}

@@ -1,0 +1,312 @@
+import * as tf from '@tensorflow/tfjs';
+import {
+  contrastiveLogits,
+  contrastiveRetrieval,
+  createRng,
+  itcLossFromLogits,
+  itmLoss,
+  jointLoss,
+  jointLossWeights,
+  MmauxLossError,
+  type Rng,
+  sampleItmPairs,
+  weightedCrossEntropy,
+} from '@mmaux/losses';
+import { isUnimodalKind } from './config.js';
+import { MmauxFusionError } from './errors.js';
+import type { FusionInput, ImageFeatures, TextFeatures } from './features.js';
+import type { FusionModel, FusionOutput } from './fusion-model.js';
+
+/** Options of {@link createTrainStep}. */
+export interface TrainStepOptions {
+  /** The optimizer, e.g. `new AdamW({ learningRate: 1e-4 })`. */
+  optimizer: tf.Optimizer;
+  /** Weight of ITC. @defaultValue 0.1 (0 for unimodal kinds, which support no auxiliary loss) */
+  betaItc?: number;
+  /** Weight of ITM. @defaultValue 0.1 (0 for unimodal kinds) */
+  betaItm?: number;
+  /** How the terms combine (see `jointLoss` of `@mmaux/losses`). @defaultValue 'convex' */
+  scheme?: 'convex' | 'additive';
+  /** Class weights of the CE term, e.g. `balancedClassWeights(trainLabels, K)`. @defaultValue all 1 */
+  classWeights?: ArrayLike<number>;
+  /** CE reduction: `'batch'` (Σwℓ/N, the paper's code) or `'weights'` (Σwℓ/Σw). @defaultValue 'batch' */
+  ceNormalize?: 'batch' | 'weights';
+  /** ITM negatives: `strategy` ('random', the paper's; or 'hard': from the ITC similarity) and `matchProbability` (0.5). */
+  itm?: { strategy?: 'random' | 'hard'; matchProbability?: number };
+  /** Generator of the ITM pairs. @defaultValue `createRng(config.seed + 1)` */
+  rng?: Rng;
+  /** Generator of the dropout masks. @defaultValue the model's own (seeded from `config.seed`) */
+  dropoutRng?: Rng;
+  /**
+   * Write the clamped logit scale back into its variable after each step (as OpenCLIP), so it
+   * never leaves `[0, ln 100]`. @defaultValue true
+   */
+  clampLogitScale?: boolean;
+}
+
+/** A batch of features and labels for {@link TrainStep.step}. */
+export interface TrainBatch {
+  text?: TextFeatures;
+  image?: ImageFeatures;
+  /** One class index per post. */
+  labels: ArrayLike<number> | tf.Tensor1D;
+}
+
+/** What one step computed (before the update), as plain numbers. */
+export interface TrainStepResult {
+  /** The joint loss that was minimised. */
+  loss: number;
+  /** The (class-weighted) cross-entropy. */
+  ce: number;
+  /** ITC loss; `null` when `betaItc` is 0. */
+  itc: number | null;
+  /** ITM loss; `null` when `betaItm` is 0. */
+  itm: number | null;
+  /** In-batch text→image retrieval top-1 from the ITC logits; `null` for unimodal kinds. */
+  retrievalTop1: number | null;
+  /** Fraction of ITM pairs classified right; `null` when `betaItm` is 0. */
+  itmAccuracy: number | null;
+  /** Classification accuracy on the batch (training mode, dropout on). */
+  accuracy: number;
+  /** Learning rate of this update, when the optimizer is an {@link AdamW}-like one that reports it. */
+  learningRate: number | null;
+  /** Step index (0-based). */
+  step: number;
+}
+
+/** A reusable training step bound to one model and optimizer. */
+export interface TrainStep {
+  /** Runs one optimizer step on a batch; resolves to the loss parts and batch metrics. */
+  step(batch: TrainBatch): Promise<TrainStepResult>;
+  /** Steps taken so far. */
+  readonly steps: number;
+  /** The loss weights applied to `{ ce, itc, itm }`. */
+  readonly weights: { ce: number; itc: number; itm: number };
+}
+
+function readLabels(fn: string, labels: TrainBatch['labels'], n: number, numClasses: number): Int32Array {
+  const values = labels instanceof tf.Tensor ? labels.dataSync() : labels;
+  if (values === null || values === undefined || typeof values.length !== 'number' || values.length !== n) {
+    throw new MmauxFusionError('INVALID_SHAPE', `${fn}: labels must hold one class per post (${n}), got ${values == null ? String(values) : `${values.length}`}.`);
+  }
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const y = values[i] as number;
+    if (!Number.isInteger(y) || y < 0 || y >= numClasses) {
+      throw new MmauxFusionError('INVALID_INPUT', `${fn}: labels[${i}] = ${String(y)} is not a class index in [0, ${numClasses - 1}].`);
+    }
+    out[i] = y;
+  }
+  return out;
+}
+
+/**
+ * After an exception inside `tf.variableGrads`, tfjs leaves the tensors its tape saved for the
+ * backward pass alive; free them so a failed step leaks nothing.
+ */
+function releaseTape(): void {
+  const state = tf.engine().state;
+  if (state.gradientDepth !== 0 || !state.activeTape) return;
+  for (const node of state.activeTape) for (const t of node.saved ?? []) t.dispose();
+  state.activeTape = null as unknown as typeof state.activeTape;
+}
+
+function argmaxRows(values: ArrayLike<number>, n: number, k: number): Int32Array {
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let j = 1; j < k; j++) if ((values[i * k + j] as number) > (values[i * k + best] as number)) best = j;
+    out[i] = best;
+  }
+  return out;
+}
+
+/**
+ * Builds the joint training step of the paper for a fusion model: CE (class-weighted) + βitc·ITC
+ * + βitm·ITM through `@mmaux/losses`, one optimizer update per call.
+ *
+ * Per step: the matched pass gives class logits and the ITC embeddings; the ITM pairs are drawn
+ * with `sampleItmPairs` (post i's image with post `partner[i]`'s text — the text is swapped and
+ * the image kept, as the paper's code; `'hard'` draws partners from the detached ITC logits per
+ * image); a second pass over the swapped texts (sharing the image-side computation) feeds the
+ * ITM head; gradients of the joint loss reach every weight and the logit scale. Unimodal kinds
+ * train with CE only: asking them for ITC or ITM throws.
+ *
+ * @param model - a {@link FusionModel}
+ * @param options - `optimizer` (required), `betaItc`, `betaItm`, `scheme`, `classWeights`,
+ *   `ceNormalize`, `itm`, `rng`, `dropoutRng`, `clampLogitScale`
+ * @returns a {@link TrainStep}
+ * @throws MmauxFusionError `INVALID_OPTION`, `UNSUPPORTED` (auxiliary losses on a unimodal kind);
+ *   `step` throws `INVALID_SHAPE`/`INVALID_INPUT` for bad batches and `NON_FINITE` when a loss
+ *   diverges
+ *
+ * @example
+ * ```ts
+ * const model = createFusionModel('concat', { textDim: 4, imageDim: 4, numClasses: 2, hiddenDim: 8, projectionDim: 4, seed: 1 });
+ * const trainer = createTrainStep(model, { optimizer: new AdamW({ learningRate: 0.01 }), rng: createRng(2) });
+ * const text = { tokens: tf.randomNormal([4, 3, 4], 0, 1, 'float32', 1), mask: tf.ones([4, 3]), pooled: tf.randomNormal([4, 4], 0, 1, 'float32', 2) };
+ * const image = { patches: tf.randomNormal([4, 2, 4], 0, 1, 'float32', 3), pooled: tf.randomNormal([4, 4], 0, 1, 'float32', 4) };
+ * const r = await trainer.step({ text, image, labels: [0, 1, 1, 0] });
+ * Object.keys(r).slice(0, 6); // ["loss", "ce", "itc", "itm", "retrievalTop1", "itmAccuracy"]
+ * trainer.weights; // {"ce": 0.8, "itc": 0.1, "itm": 0.1}
+ * ```
+ */
+export function createTrainStep(model: FusionModel, options: TrainStepOptions): TrainStep {
+  const fn = 'createTrainStep';
+  // Duck-typed: tf.Optimizer's custom instanceof throws on undefined.
+  const candidate = (options as Partial<TrainStepOptions> | null)?.optimizer as { applyGradients?: unknown } | undefined;
+  if (candidate === null || typeof candidate !== 'object' || typeof candidate.applyGradients !== 'function') {
+    throw new MmauxFusionError('INVALID_OPTION', `${fn}: options.optimizer must be a tfjs Optimizer, e.g. new AdamW({ learningRate: 1e-4 }).`);
+  }
+  const unimodal = isUnimodalKind(model.kind);
+  const betaItc = options.betaItc ?? (unimodal ? 0 : 0.1);
+  const betaItm = options.betaItm ?? (unimodal ? 0 : 0.1);
+  if (unimodal && (betaItc !== 0 || betaItm !== 0)) {
+    throw new MmauxFusionError(
+      'UNSUPPORTED',
+      `${fn}: a '${model.kind}' model sees one modality, so it has no ITC or ITM; set betaItc = betaItm = 0 (got ${betaItc}, ${betaItm}). The paper reports its unimodal baselines without auxiliary losses.`,
+    );
+  }
+  const scheme = options.scheme ?? 'convex';
+  let weights: { ce: number; itc: number; itm: number };
+  try {
+    weights = jointLossWeights({ itc: betaItc > 0, itm: betaItm > 0 }, { betaItc, betaItm, scheme });
+  } catch (err) {
+    throw new MmauxFusionError('INVALID_OPTION', `${fn}: ${(err as Error).message}`, { cause: err });
+  }
+  const useItc = betaItc > 0;
+  const useItm = betaItm > 0;
+  const strategy = options.itm?.strategy ?? 'random';
+  if (strategy !== 'random' && strategy !== 'hard') {
+    throw new MmauxFusionError('INVALID_OPTION', `${fn}: itm.strategy must be 'random' or 'hard', got ${JSON.stringify(strategy)}.`);
+  }
+  const matchProbability = options.itm?.matchProbability ?? 0.5;
+  const pairRng = options.rng ?? createRng(model.config.seed + 1);
+  const dropoutRng = options.dropoutRng;
+  const clamp = options.clampLogitScale ?? true;
+  const optimizer = options.optimizer;
+  const classWeights = options.classWeights;
+  const normalize = options.ceNormalize ?? 'batch';
+  let steps = 0;
+
+  const step = async (batch: TrainBatch): Promise<TrainStepResult> => {
+    const sfn = 'TrainStep.step';
+    if (batch === null || typeof batch !== 'object') {
+      throw new MmauxFusionError('MISSING_INPUT', `${sfn}: batch must be { text, image, labels }.`);
+    }
+    const input: FusionInput = { text: batch.text, image: batch.image };
+    const n = (batch.text?.tokens ?? batch.image?.patches)?.shape?.[0];
+    if (typeof n !== 'number') {
+      throw new MmauxFusionError('MISSING_INPUT', `${sfn}: batch has neither text nor image features.`);
+    }
+    const labels = readLabels(sfn, batch.labels, n, model.config.numClasses);
+    const record: Partial<Record<'ce' | 'itc' | 'itm', number>> & {
+      retrievalTop1?: number;
+      itmAccuracy?: number;
+      accuracy?: number;
+    } = {};
+    const reportsRate = typeof (optimizer as { currentLearningRate?: unknown }).currentLearningRate === 'function';
+    const learningRate = reportsRate ? (optimizer as unknown as { currentLearningRate(): number }).currentLearningRate() : null;
+    let itmLabels: Int32Array | null = null;
+    let logitsPerText: tf.Tensor2D | null = null;
+
+    const lossFn = (): tf.Scalar => {
+      const choosePartner = (matched: FusionOutput): Int32Array => {
+        const pairs = sampleItmPairs(n, {
+          rng: pairRng,
+          matchProbability,
+          strategy,
+          // Logits per image (row i: image i against every text), detached: only values are read.
+          similarity: strategy === 'hard' ? tf.transpose(logitsFor(matched)) : undefined,
+        });
+        itmLabels = pairs.labels;
+        return pairs.partner;
+      };
+      const logitsFor = (out: FusionOutput): tf.Tensor2D => {
+        if (logitsPerText === null) {
+          // Kept: with hard negatives it is first made inside forward's tidy; disposed after the step.
+          logitsPerText = tf.keep(contrastiveLogits(out.textEmbedding!, out.imageEmbedding!, model.logitScale!));
+        }
+        return logitsPerText;
+      };
+      const out = model.forward(input, {
+        training: true,
+        ...(dropoutRng === undefined ? {} : { rng: dropoutRng }),
+        ...(useItm ? { itmPartner: choosePartner } : {}),
+      });
+      const ce = weightedCrossEntropy(out.classLogits, labels, classWeights, { normalize });
+      record.ce = ce.dataSync()[0]!;
+      const predictions = argmaxRows(out.classLogits.dataSync(), n, model.config.numClasses);
+      record.accuracy = predictions.reduce((acc, p, i) => acc + (p === labels[i] ? 1 : 0), 0) / n;
+      let itc: tf.Scalar | undefined;
+      let itm: tf.Scalar | undefined;
+      if (!unimodal) {
+        const logits = logitsFor(out);
+        record.retrievalTop1 = contrastiveRetrieval(logits, { k: [1] }).textToImage.top1;
+        if (useItc) {
+          itc = itcLossFromLogits(logits);
+          record.itc = itc.dataSync()[0]!;
+        }
+      }
+      if (useItm) {
+        itm = itmLoss(out.matchLogits!, itmLabels!);
+        record.itm = itm.dataSync()[0]!;
+        const guesses = argmaxRows(out.matchLogits!.dataSync(), n, 2);
+        record.itmAccuracy = guesses.reduce((acc, g, i) => acc + (g === itmLabels![i] ? 1 : 0), 0) / n;
+      }
+      return jointLoss({ ce, ...(itc ? { itc } : {}), ...(itm ? { itm } : {}) }, { betaItc, betaItm, scheme });
+    };
+
+    let value: tf.Scalar;
+    let grads: tf.NamedTensorMap;
+    try {
+      ({ value, grads } = tf.variableGrads(lossFn, model.trainableWeights));
+    } catch (err) {
+      releaseTape();
+      if (err instanceof MmauxLossError && err.code === 'NON_FINITE') {
+        throw new MmauxFusionError(
+          'NON_FINITE',
+          `${sfn}: step ${steps}: ${err.message} Lower the learning rate, or check the features for NaN/Infinity.`,
+          { cause: err },
+        );
+      }
+      throw err;
+    } finally {
+      if (logitsPerText !== null) (logitsPerText as tf.Tensor).dispose();
+    }
+    const loss = value.dataSync()[0]!;
+    optimizer.applyGradients(grads);
+    tf.dispose([value, ...Object.values(grads)]);
+    if (clamp && model.logitScale !== null) model.logitScale.clampInPlace();
+    const result: TrainStepResult = {
+      loss,
+      ce: record.ce!,
+      itc: record.itc ?? null,
+      itm: record.itm ?? null,
+      retrievalTop1: record.retrievalTop1 ?? null,
+      itmAccuracy: record.itmAccuracy ?? null,
+      accuracy: record.accuracy!,
+      learningRate,
+      step: steps,
+    };
+    steps++;
+    // The step itself is synchronous; yielding once lets timers, I/O and signal handlers (progress
+    // output, Ctrl-C) run between steps of a long training loop.
+    await yieldToEventLoop();
+    return result;
+  };
+
+  return {
+    step,
+    get steps() {
+      return steps;
+    },
+    weights,
+  };
+}
+
+/** Resolves after pending macrotasks (I/O, timers) have had a turn. */
+function yieldToEventLoop(): Promise<void> {
+  const immediate = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate;
+  return new Promise((resolve) => (immediate ? immediate(resolve) : setTimeout(resolve, 0)));
+}

@@ -1,4 +1,4 @@
-// `pnpm demo`: the losses on a tiny synthetic problem, offline, in a few seconds.
+// `pnpm --filter @mmaux/example-quickstart demo`: the losses on a tiny synthetic problem, offline, in a few seconds.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { runDemo } from './demo.js';

@@ -172,7 +172,7 @@ export class PostCollector {
     };
     for (const p of this.posts) perSplit[p.split][p.label]! += 1;
     const split: SplitInfo = { method: splitInfo.method };
-    if (seeded) {
+    if (seeded || splitInfo.method === 'seeded') {
       split.seed = splitInfo.seed;
       split.fractions = [0.8, 0.1, 0.1];
     }

@@ -1,0 +1,117 @@
+import { join, resolve } from 'node:path';
+import { normalizeTweet } from '@mmaux/datasets';
+import { loadFusionModel } from '@mmaux/fusion';
+import type { RunConfig } from '../config.js';
+import { loadRunData, splitPosts } from '../data.js';
+import { useBackend } from '../environment.js';
+import { MmauxTrainerError } from '../errors.js';
+import { predictPosts, predictionsCsv, splitReport } from '../evaluate.js';
+import { prepareFeatures } from '../features.js';
+import { readJson, writeFileAtomic } from '../files.js';
+import { parseFlags } from '../flags.js';
+import { readNewPosts } from '../new-posts.js';
+import { RUN_FILES, type RunResult } from '../run-files.js';
+import type { Command, CommandContext } from './context.js';
+
+/** A finished run's settings, classes and best model. */
+async function openRun(command: string, runDir: string | undefined, ctx: CommandContext) {
+  if (runDir === undefined) throw new MmauxTrainerError('BAD_CONFIG', `mmaux ${command}: give the run directory; see mmaux ${command} --help.`);
+  const dir = resolve(runDir);
+  const config = readJson<RunConfig>(join(dir, RUN_FILES.config));
+  const result = readJson<RunResult>(join(dir, RUN_FILES.result));
+  const backend = await useBackend(config.backend);
+  ctx.log.info(`run ${dir} (${result.dataset}, ${result.model}, ${result.setting}, seed ${result.seed}); backend ${backend.tfjsBackend}`);
+  const model = await loadFusionModel(join(dir, RUN_FILES.bestModel));
+  return { dir, config, result, model };
+}
+
+export const evalCommand: Command = {
+  name: 'eval',
+  summary: "score a finished run's best model on a split",
+  help: `Usage: mmaux eval RUN_DIR [--split test|val|train] [--json]
+
+Loads the run's best model and settings, reads the split's features from the cache (encoding
+what is missing), and prints accuracy, macro- and weighted-F1, per-class scores and the
+confusion matrix (rows = true class).
+
+Example:
+  mmaux eval runs/synthetic-relation-attention-CM-seed30 --split val --json`,
+  async run(args, ctx) {
+    const { values, positionals } = parseFlags('eval', args, { split: { type: 'string' } }, 1);
+    const split = values.split ?? 'test';
+    if (split !== 'test' && split !== 'val' && split !== 'train') throw new MmauxTrainerError('BAD_CONFIG', `mmaux eval: --split must be test, val or train, got ${JSON.stringify(split)}.`);
+    const { config, result, model } = await openRun('eval', positionals[0], ctx);
+    try {
+      const posts = splitPosts((await loadRunData(config, ctx.log)).posts)[split as 'test' | 'val' | 'train'];
+      const features = await prepareFeatures(config, posts, ctx.log, ctx.signal);
+      try {
+        const pred = await predictPosts(model, features, posts, 32);
+        const report = splitReport(posts, pred.predicted, result.classes.length);
+        if (ctx.json) ctx.printJson({ split, posts: posts.length, loss: pred.loss, classes: result.classes, ...report });
+        else {
+          const lines = [
+            `${split}: ${posts.length} posts, accuracy ${(100 * report.accuracy).toFixed(1)}, macro-F1 ${(100 * report.f1Macro).toFixed(1)}, weighted-F1 ${(100 * report.f1Weighted).toFixed(1)}, loss ${pred.loss.toFixed(4)}`,
+            ...result.classes.map((c, i) => {
+              const s = report.perClass[i]!;
+              return `  ${c}: P ${(100 * s.precision).toFixed(1)} R ${(100 * s.recall).toFixed(1)} F1 ${(100 * s.f1).toFixed(1)} (n=${s.support}); confusion row ${JSON.stringify(report.confusion[i])}`;
+            }),
+          ];
+          ctx.print(lines.join('\n'));
+        }
+      } finally {
+        await features.close();
+      }
+    } finally {
+      model.dispose();
+    }
+  },
+};
+
+export const predictCommand: Command = {
+  name: 'predict',
+  summary: "classify new posts (JSONL/CSV of text and image path) with a finished run's best model",
+  help: `Usage: mmaux predict RUN_DIR --input FILE [--output FILE.csv] [--json]
+
+FILE is JSONL (one {"id", "text", "image"} per line) or CSV with a header (id, text, image);
+image paths are relative to FILE's folder; id defaults to the row number. Texts get the same
+normalisation the run's data set had. Writes id, prediction and one probability column per
+class as CSV to --output (or stdout), or with --json one object with a row per post.
+
+Example:
+  mmaux predict runs/tir-attention-CM-seed1 --input new-posts.jsonl --output predictions.csv`,
+  async run(args, ctx) {
+    const { values, positionals } = parseFlags('predict', args, { input: { type: 'string' }, output: { type: 'string' } }, 1);
+    if (typeof values.input !== 'string') throw new MmauxTrainerError('BAD_CONFIG', 'mmaux predict: give the posts to classify with --input FILE (.jsonl or .csv).');
+    const posts = readNewPosts(values.input);
+    const { config, result, model } = await openRun('predict', positionals[0], ctx);
+    const paperSet = config.dataset !== 'manifest' && config.dataset !== 'synthetic';
+    const encodable = posts.map((p) => ({ ...p, text: paperSet ? normalizeTweet(p.text) : p.text }));
+    try {
+      const features = await prepareFeatures(config, encodable, ctx.log, ctx.signal);
+      try {
+        const pred = await predictPosts(model, features, encodable, 32);
+        const k = result.classes.length;
+        if (ctx.json) {
+          ctx.printJson({
+            classes: result.classes,
+            predictions: posts.map((p, i) => ({
+              id: p.id,
+              prediction: result.classes[pred.predicted[i]!],
+              probabilities: Object.fromEntries(result.classes.map((c, j) => [c, pred.probabilities[i * k + j]])),
+            })),
+          });
+          return;
+        }
+        const csv = predictionsCsv(posts, null, pred, result.classes);
+        if (typeof values.output === 'string') {
+          await writeFileAtomic(resolve(values.output), csv);
+          ctx.print(`${posts.length} predictions written to ${resolve(values.output)}`);
+        } else ctx.print(csv.trimEnd());
+      } finally {
+        await features.close();
+      }
+    } finally {
+      model.dispose();
+    }
+  },
+};

@@ -1,0 +1,267 @@
+// A run's settings: the schema (keys, types, allowed values), the defaults per data set, and the
+// merge of defaults < config file < command-line flags. Every message names the key, the value
+// and what is allowed.
+import { FUSION_KINDS, type FusionKind } from '@mmaux/fusion';
+import { MmauxTrainerError } from './errors.js';
+import type { Setting } from './run-files.js';
+
+export const DATASET_CHOICES = ['tir', 'mvsa-single', 'mvsa-multiple', 'mhp', 'msd', 'micd', 'manifest', 'synthetic'] as const;
+export type DatasetChoice = (typeof DATASET_CHOICES)[number];
+export const SYNTHETIC_TASK_CHOICES = ['relation', 'sentiment', 'sarcasm'] as const;
+export const BACKEND_CHOICES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const AUX_CHOICES = ['itc', 'itm'] as const;
+export type AuxLoss = (typeof AUX_CHOICES)[number];
+
+/** Every setting of one training run, defaults filled in: what `config.json` holds. */
+export interface RunConfig {
+  /** A paper data set, `manifest` (your own CSV/JSONL) or `synthetic` (generated offline). */
+  dataset: DatasetChoice;
+  /** The data set's folder, or the manifest file; for `synthetic`, where it is generated. */
+  data: string | null;
+  /** `synthetic` only: which task. */
+  task: (typeof SYNTHETIC_TASK_CHOICES)[number];
+  /** `synthetic` only: how many posts. */
+  size: number;
+  /** MICD's rehydrated texts (JSONL or CSV of id, text). */
+  textFile: string | null;
+  textEncoder: string;
+  imageEncoder: string;
+  /** Longest text in tokens (the paper: 128). */
+  maxLength: number;
+  /** Root of the feature cache, shared by runs. */
+  cacheDir: string;
+  cacheDtype: 'float32' | 'float16';
+  /** Average-pool image patches to this grid in the cache (e.g. 7), or null to keep them. */
+  patchGrid: number | null;
+  model: FusionKind;
+  /** Fusion width; null for the model's default. */
+  hiddenDim: number | null;
+  /** Transformer layers of `single-stream`/`dual-stream`; null for the default. */
+  layers: number | null;
+  /** Which vector summarises a modality; null picks `first-token` for two hf encoders, else `pooled`. */
+  summary: 'first-token' | 'pooled' | null;
+  dropout: number;
+  /** The auxiliary losses: [] is the base model, ['itc'] +C, ['itm'] +M, both +C+M. */
+  aux: AuxLoss[];
+  betaItc: number;
+  betaItm: number;
+  scheme: 'convex' | 'additive';
+  itmStrategy: 'random' | 'hard';
+  classWeights: 'balanced' | 'none';
+  learningRate: number;
+  weightDecay: number;
+  schedule: 'constant' | 'linear';
+  warmupSteps: number;
+  epochs: number;
+  batchSize: number;
+  seed: number;
+  /** Stratified subsample of the training split (the low-resource study), or null for all of it. */
+  trainSize: number | null;
+  backend: (typeof BACKEND_CHOICES)[number];
+  /** The run directory. */
+  out: string;
+}
+
+type Kind =
+  | { type: 'string'; nullable?: boolean }
+  | { type: 'enum'; values: readonly string[]; nullable?: boolean }
+  | { type: 'number'; min?: number; max?: number; integer?: boolean; nullable?: boolean; exclusiveMin?: boolean }
+  | { type: 'aux' };
+
+/** The schema: every key a config file or flag may set. */
+export const RUN_SCHEMA: Record<keyof RunConfig, Kind> = {
+  dataset: { type: 'enum', values: DATASET_CHOICES },
+  data: { type: 'string', nullable: true },
+  task: { type: 'enum', values: SYNTHETIC_TASK_CHOICES },
+  size: { type: 'number', min: 20, integer: true },
+  textFile: { type: 'string', nullable: true },
+  textEncoder: { type: 'string' },
+  imageEncoder: { type: 'string' },
+  maxLength: { type: 'number', min: 1, max: 512, integer: true },
+  cacheDir: { type: 'string' },
+  cacheDtype: { type: 'enum', values: ['float32', 'float16'] },
+  patchGrid: { type: 'number', min: 1, integer: true, nullable: true },
+  model: { type: 'enum', values: FUSION_KINDS },
+  hiddenDim: { type: 'number', min: 1, integer: true, nullable: true },
+  layers: { type: 'number', min: 1, integer: true, nullable: true },
+  summary: { type: 'enum', values: ['first-token', 'pooled'], nullable: true },
+  dropout: { type: 'number', min: 0, max: 1, exclusiveMin: false },
+  aux: { type: 'aux' },
+  betaItc: { type: 'number', min: 0, max: 1 },
+  betaItm: { type: 'number', min: 0, max: 1 },
+  scheme: { type: 'enum', values: ['convex', 'additive'] },
+  itmStrategy: { type: 'enum', values: ['random', 'hard'] },
+  classWeights: { type: 'enum', values: ['balanced', 'none'] },
+  learningRate: { type: 'number', min: 0, exclusiveMin: true },
+  weightDecay: { type: 'number', min: 0 },
+  schedule: { type: 'enum', values: ['constant', 'linear'] },
+  warmupSteps: { type: 'number', min: 0, integer: true },
+  epochs: { type: 'number', min: 1, integer: true },
+  batchSize: { type: 'number', min: 1, integer: true },
+  seed: { type: 'number', min: 0, max: 2 ** 32 - 1, integer: true },
+  trainSize: { type: 'number', min: 1, integer: true, nullable: true },
+  backend: { type: 'enum', values: BACKEND_CHOICES },
+  out: { type: 'string' },
+};
+
+/** The paper's batch size per data set (`models/config.py`); 16 elsewhere. */
+const BATCH_SIZE: Record<DatasetChoice, number> = {
+  tir: 8,
+  'mvsa-single': 16,
+  'mvsa-multiple': 16,
+  mhp: 8,
+  msd: 16,
+  micd: 16,
+  manifest: 16,
+  synthetic: 16,
+};
+
+/**
+ * Defaults. On frozen features the paper's learning rate (1e-5, for fine-tuning whole encoders)
+ * barely moves the freshly initialised fusion layers in a few epochs; 5e-4 with AdamW trains them
+ * in 10–20 epochs on every kind (measured on the synthetic tasks; see the README).
+ */
+export function defaultRunConfig(dataset: DatasetChoice = 'synthetic'): RunConfig {
+  return {
+    dataset,
+    data: null,
+    task: 'relation',
+    size: 300,
+    textFile: null,
+    textEncoder: 'builtin:text-hash',
+    imageEncoder: 'builtin:image-patches',
+    maxLength: 128,
+    cacheDir: '.mmaux/features',
+    cacheDtype: 'float32',
+    patchGrid: null,
+    model: 'attention',
+    hiddenDim: null,
+    layers: null,
+    summary: null,
+    dropout: 0.05,
+    aux: [],
+    betaItc: 0.1,
+    betaItm: 0.1,
+    scheme: 'convex',
+    itmStrategy: 'random',
+    classWeights: 'balanced',
+    learningRate: 5e-4,
+    weightDecay: 2.5e-4,
+    schedule: 'constant',
+    warmupSteps: 0,
+    epochs: 15,
+    batchSize: BATCH_SIZE[dataset],
+    seed: 30,
+    trainSize: null,
+    backend: 'auto',
+    out: '',
+  };
+}
+
+/** The paper's name for a set of auxiliary losses. */
+export function settingOf(aux: readonly AuxLoss[]): Setting {
+  const c = aux.includes('itc');
+  const m = aux.includes('itm');
+  return c && m ? '+C+M' : c ? '+C' : m ? '+M' : 'base';
+}
+
+/** The auxiliary losses of a setting name. */
+export function auxOf(setting: Setting): AuxLoss[] {
+  return { base: [], '+C': ['itc'], '+M': ['itm'], '+C+M': ['itc', 'itm'] }[setting] as AuxLoss[];
+}
+
+export const SETTINGS: readonly Setting[] = ['base', '+C', '+M', '+C+M'];
+
+function fail(where: string, key: string, value: unknown, allowed: string): never {
+  throw new MmauxTrainerError('BAD_CONFIG', `${where}: ${key} = ${JSON.stringify(value)} is not valid; ${allowed}.`);
+}
+
+/** Checks and converts one value (from a file, or a flag's string) against the schema. */
+export function checkValue(where: string, key: string, raw: unknown): unknown {
+  const kind = (RUN_SCHEMA as Record<string, Kind | undefined>)[key];
+  if (kind === undefined) {
+    throw new MmauxTrainerError(
+      'BAD_CONFIG',
+      `${where}: unknown key "${key}"; the keys are ${Object.keys(RUN_SCHEMA).join(', ')}.`,
+    );
+  }
+  const fromFlag = typeof raw === 'string';
+  switch (kind.type) {
+    case 'string':
+      if (raw === null && kind.nullable) return null;
+      if (typeof raw !== 'string' || raw.length === 0) fail(where, key, raw, 'expected a non-empty string');
+      return raw;
+    case 'enum':
+      if (kind.nullable && (raw === null || raw === 'null' || raw === 'auto')) return null;
+      if (typeof raw !== 'string' || !kind.values.includes(raw)) fail(where, key, raw, `allowed: ${kind.values.join(', ')}${kind.nullable ? ' (or auto)' : ''}`);
+      return raw;
+    case 'number': {
+      if (kind.nullable && (raw === null || raw === 'null' || raw === 'all')) return null;
+      const n = fromFlag ? Number(raw) : raw;
+      const range = `expected ${kind.integer ? 'an integer' : 'a number'}${kind.min !== undefined ? ` ${kind.exclusiveMin ? '>' : '≥'} ${kind.min}` : ''}${kind.max !== undefined ? ` and ≤ ${kind.max}` : ''}${kind.nullable ? ' (or null)' : ''}`;
+      if (typeof n !== 'number' || !Number.isFinite(n) || (fromFlag && (raw as string).trim() === '')) fail(where, key, raw, range);
+      if (kind.integer && !Number.isInteger(n)) fail(where, key, raw, range);
+      if (kind.min !== undefined && (kind.exclusiveMin ? n <= kind.min : n < kind.min)) fail(where, key, raw, range);
+      if (kind.max !== undefined && n > kind.max) fail(where, key, raw, range);
+      return n;
+    }
+    case 'aux': {
+      const list = typeof raw === 'string' ? (raw === '' || raw === 'none' ? [] : raw.split(',').map((s) => s.trim())) : raw;
+      if (!Array.isArray(list) || list.some((x) => !AUX_CHOICES.includes(x as AuxLoss))) {
+        fail(where, key, raw, `a list of ${AUX_CHOICES.join(', ')} (e.g. itc,itm), or none`);
+      }
+      return [...new Set(list as AuxLoss[])].sort();
+    }
+  }
+}
+
+/**
+ * The resolved configuration of one run: defaults for the data set, then the file's values, then
+ * the flags' values (flags win). Checks cross-key rules too (betas, data folder, aux on unimodal).
+ */
+export function resolveRunConfig(fromFile: Record<string, unknown>, fromFlags: Record<string, unknown>, fileName = 'config'): RunConfig {
+  const datasetRaw = fromFlags.dataset ?? fromFile.dataset ?? 'synthetic';
+  const dataset = checkValue(fromFlags.dataset !== undefined ? '--dataset' : fileName, 'dataset', datasetRaw) as DatasetChoice;
+  const config = defaultRunConfig(dataset) as unknown as Record<string, unknown>;
+  for (const [key, value] of Object.entries(fromFile)) config[key] = checkValue(fileName, key, value);
+  for (const [key, value] of Object.entries(fromFlags)) {
+    if (value !== undefined) config[key] = checkValue(`--${kebab(key)}`, key, value);
+  }
+  const c = config as unknown as RunConfig;
+  if (c.dataset !== 'synthetic' && c.data === null) {
+    throw new MmauxTrainerError(
+      'BAD_CONFIG',
+      `dataset ${c.dataset} needs its folder (or, for manifest, the manifest file): pass --data <path> or set "data" in the config file.`,
+    );
+  }
+  if (c.scheme === 'convex' && (c.aux.includes('itc') ? c.betaItc : 0) + (c.aux.includes('itm') ? c.betaItm : 0) >= 1) {
+    throw new MmauxTrainerError('BAD_CONFIG', `betaItc + betaItm must stay below 1 with scheme convex (CE keeps 1 − βitc − βitm); got ${c.betaItc} + ${c.betaItm}.`);
+  }
+  if ((c.model === 'text-only' || c.model === 'image-only') && c.aux.length > 0) {
+    throw new MmauxTrainerError('BAD_CONFIG', `model ${c.model} sees one modality, so aux ${c.aux.join(',')} (image-text losses) cannot apply; use --aux none.`);
+  }
+  if (c.out === '') c.out = defaultRunDir(c);
+  return c;
+}
+
+/** `runs/<dataset>-<model>-<setting>-seed<seed>` (relative to the working directory). */
+export function defaultRunDir(c: Pick<RunConfig, 'dataset' | 'task' | 'model' | 'aux' | 'seed' | 'trainSize'>): string {
+  const data = c.dataset === 'synthetic' ? `synthetic-${c.task}` : c.dataset;
+  const size = c.trainSize === null ? '' : `-n${c.trainSize}`;
+  return `runs/${data}-${c.model}-${settingSlug(settingOf(c.aux))}${size}-seed${c.seed}`;
+}
+
+/** A setting as a file-name-safe word: base, C, M, CM. */
+export function settingSlug(setting: Setting): string {
+  return setting === 'base' ? 'base' : setting.replace(/\+/g, '');
+}
+
+/** `learningRate` → `learning-rate`. */
+export function kebab(key: string): string {
+  return key.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`);
+}
+
+/** The data set's name in results: a paper name, `manifest`, or `synthetic-<task>`. */
+export function datasetLabel(c: Pick<RunConfig, 'dataset' | 'task'>): string {
+  return c.dataset === 'synthetic' ? `synthetic-${c.task}` : c.dataset;
+}

@@ -1,0 +1,35 @@
+// Which backend runs and which versions of everything: chosen once per process, recorded per run.
+import { createRequire } from 'node:module';
+import { type BackendChoice, type BackendSelection, selectBackend } from '@mmaux/fusion';
+import type { RunEnvironment } from './run-files.js';
+
+const require = createRequire(import.meta.url);
+let selected: { choice: BackendChoice; selection: Promise<BackendSelection> } | null = null;
+
+/** Selects the tfjs backend (once per process; a second, different choice is refused by tfjs anyway). */
+export function useBackend(choice: BackendChoice): Promise<BackendSelection> {
+  if (selected === null || selected.choice !== choice) selected = { choice, selection: selectBackend(choice) };
+  return selected.selection;
+}
+
+/** The installed version of a package, or 'not installed'. */
+function versionOf(name: string): string {
+  try {
+    return (require(`${name}/package.json`) as { version: string }).version;
+  } catch {
+    return 'not installed';
+  }
+}
+
+const PACKAGES = ['@mmaux/losses', '@mmaux/metrics', '@mmaux/datasets', '@mmaux/encoders', '@mmaux/fusion', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm'];
+
+/** What `environment.json` records. */
+export function describeEnvironment(selection: BackendSelection): RunEnvironment {
+  return {
+    backend: selection.tfjsBackend,
+    backendReason: selection.reason,
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    versions: Object.fromEntries(PACKAGES.map((p) => [p, versionOf(p)])),
+  };
+}

@@ -1,0 +1,258 @@
+// One training run: data → cached features → fusion model trained with CE (+ ITC, + ITM), validated
+// every epoch, the best epoch (validation macro-F1) kept and scored on test. Every file of the run
+// directory is written atomically; a checkpoint after each epoch makes `--resume` exact.
+import { existsSync, readdirSync } from 'node:fs';
+import { appendFile, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Post } from '@mmaux/datasets';
+import { AdamW, constantSchedule, createFusionModel, createTrainStep, type FusionModel, linearWarmupDecay, loadFusionModel } from '@mmaux/fusion';
+import { balancedClassWeights, createRng } from '@mmaux/losses';
+import { type RunConfig, datasetLabel, settingOf } from './config.js';
+import { loadRunData, splitPosts, stratifiedSample } from './data.js';
+import { describeEnvironment, useBackend } from './environment.js';
+import { MmauxTrainerError } from './errors.js';
+import { type FeatureSource, disposeInput, prepareFeatures } from './features.js';
+import { predictPosts, predictionsCsv, splitReport, splitScores } from './evaluate.js';
+import { type CheckpointState, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { readJson, writeFileAtomic, writeJson } from './files.js';
+import type { Log } from './progress.js';
+import { type EpochRecord, RUN_FILES, type RunResult } from './run-files.js';
+import { derivedSeed } from './seeds.js';
+import { writeReport } from './report/index.js';
+
+/** How a run is started. */
+export interface RunOptions {
+  log: Log;
+  /** Replace an existing run directory. */
+  force?: boolean;
+  /** Continue the run in `config.out` from its last completed epoch. */
+  resume?: boolean;
+  /** Stops training between steps; the last completed epoch stays resumable. */
+  signal?: AbortSignal;
+  /** Features prepared by the caller (a grid shares them between runs). */
+  features?: FeatureSource;
+}
+
+/** Keys whose change makes a resumed run a different run. */
+function changedKeys(saved: RunConfig, now: RunConfig): string[] {
+  const ignore = new Set(['out', 'backend', 'cacheDir']);
+  return Object.keys(now).filter((k) => !ignore.has(k) && JSON.stringify(saved[k as keyof RunConfig]) !== JSON.stringify(now[k as keyof RunConfig]));
+}
+
+/** Checks the run directory against --force / --resume and prepares it. */
+async function prepareRunDir(config: RunConfig, options: RunOptions): Promise<void> {
+  const dir = resolve(config.out);
+  const used = existsSync(dir) && readdirSync(dir).length > 0;
+  if (options.resume) {
+    if (!existsSync(join(dir, RUN_FILES.config))) {
+      throw new MmauxTrainerError('NOT_FOUND', `--resume: ${dir} holds no run (no ${RUN_FILES.config}); start it without --resume.`);
+    }
+    const diff = changedKeys(readJson<RunConfig>(join(dir, RUN_FILES.config)), config);
+    if (diff.length > 0) {
+      throw new MmauxTrainerError('BAD_CONFIG', `--resume: the settings differ from the run in ${dir} (${diff.join(', ')}); resume with the same settings, or start a new run.`);
+    }
+    return;
+  }
+  if (used) {
+    if (!options.force) {
+      throw new MmauxTrainerError('ALREADY_EXISTS', `run directory ${dir} already exists and is not empty; pass --force to replace it, --resume to continue it, or choose another --out.`);
+    }
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Mean of the non-null values, or null. */
+function mean(values: readonly (number | null)[]): number | null {
+  const xs = values.filter((v): v is number => v !== null);
+  return xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+/** A permutation of `n` from a seeded generator (Fisher–Yates). */
+function shuffled(n: number, seed: number): number[] {
+  const rng = createRng(seed);
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
+
+/** Runs (or resumes) one training run; resolves to what `result.json` holds. */
+export async function runTraining(config: RunConfig, options: RunOptions): Promise<RunResult> {
+  const { log, signal } = options;
+  const dir = resolve(config.out);
+  await prepareRunDir(config, options);
+  const backend = await useBackend(config.backend);
+  await writeJson(join(dir, RUN_FILES.config), config);
+  await writeJson(join(dir, RUN_FILES.environment), describeEnvironment(backend));
+  log.info(`run ${dir}: ${datasetLabel(config)}, ${config.model}, ${settingOf(config.aux)}, seed ${config.seed}, backend ${backend.tfjsBackend}`);
+
+  const data = await loadRunData(config, log);
+  const split = splitPosts(data.posts);
+  const train = config.trainSize === null ? split.train : stratifiedSample(split.train, config.trainSize, derivedSeed(config.seed, 'train-size'));
+  for (const name of ['train', 'val', 'test'] as const) {
+    const n = name === 'train' ? train.length : split[name].length;
+    if (n === 0) throw new MmauxTrainerError('BAD_INPUT', `${datasetLabel(config)} has no ${name} posts after loading; check the data set's split column or files.`);
+  }
+  await writeJson(join(dir, RUN_FILES.data), { classes: data.classes, report: data.report, trainSize: train.length });
+
+  const features = options.features ?? (await prepareFeatures(config, [...train, ...split.val, ...split.test], log, signal));
+  try {
+    return await trainAndScore(config, { dir, train, val: split.val, test: split.test, classes: data.classes, features, options });
+  } finally {
+    if (options.features === undefined) await features.close();
+  }
+}
+
+interface RunInputs {
+  dir: string;
+  train: Post[];
+  val: Post[];
+  test: Post[];
+  classes: string[];
+  features: FeatureSource;
+  options: RunOptions;
+}
+
+async function trainAndScore(config: RunConfig, inputs: RunInputs): Promise<RunResult> {
+  const { dir, train, val, test, classes, features, options } = inputs;
+  const { log, signal } = options;
+  const numClasses = classes.length;
+  const stepsPerEpoch = Math.ceil(train.length / config.batchSize);
+  const optimizer = new AdamW({
+    learningRate:
+      config.schedule === 'linear'
+        ? linearWarmupDecay({ learningRate: config.learningRate, warmupSteps: config.warmupSteps, totalSteps: stepsPerEpoch * config.epochs })
+        : constantSchedule(config.learningRate),
+    weightDecay: config.weightDecay,
+  });
+  const summary = config.summary ?? (config.textEncoder.startsWith('hf:') && config.imageEncoder.startsWith('hf:') ? 'first-token' : 'pooled');
+  const checkpointDir = join(dir, RUN_FILES.checkpoint);
+  let model: FusionModel;
+  let state: CheckpointState;
+  if (options.resume && existsSync(join(dir, RUN_FILES.config))) {
+    ({ model, state } = await loadCheckpoint(checkpointDir, optimizer));
+    log.info(`resuming after epoch ${state.epoch} of ${config.epochs}`);
+  } else {
+    model = createFusionModel(config.model, {
+      textDim: features.textDim,
+      imageDim: features.imageDim,
+      numClasses,
+      seed: config.seed,
+      dropout: config.dropout,
+      summary,
+      maxTextLength: config.maxLength,
+      ...(config.hiddenDim === null ? {} : { hiddenDim: config.hiddenDim }),
+      ...(config.layers === null ? {} : { layers: config.layers }),
+    });
+    state = { epoch: 0, bestEpoch: 0, bestValF1: -1, records: [] };
+  }
+  // metrics.jsonl always equals the checkpoint's records: an epoch cut short is not in either.
+  await writeFileAtomic(join(dir, RUN_FILES.metrics), state.records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  const classWeights = config.classWeights === 'balanced' ? balancedClassWeights(train.map((p) => p.label), numClasses, { onWarning: (m: string) => log.warn(m) }) : undefined;
+  const started = performance.now();
+  try {
+    for (let epoch = state.epoch + 1; epoch <= config.epochs; epoch++) {
+      const t0 = performance.now();
+      // Every generator of an epoch is derived from (seed, epoch), so a resumed run draws exactly
+      // what an uninterrupted one would.
+      const trainer = createTrainStep(model, {
+        optimizer,
+        betaItc: config.aux.includes('itc') ? config.betaItc : 0,
+        betaItm: config.aux.includes('itm') ? config.betaItm : 0,
+        scheme: config.scheme,
+        ...(classWeights === undefined ? {} : { classWeights }),
+        itm: { strategy: config.itmStrategy },
+        rng: createRng(derivedSeed(config.seed, 'itm', epoch)),
+        dropoutRng: createRng(derivedSeed(config.seed, 'dropout', epoch)),
+      });
+      const order = shuffled(train.length, derivedSeed(config.seed, 'shuffle', epoch));
+      const parts: { loss: number[]; ce: number[]; itc: (number | null)[]; itm: (number | null)[]; accuracy: number[]; retrieval: (number | null)[]; itmAccuracy: (number | null)[] } = {
+        loss: [], ce: [], itc: [], itm: [], accuracy: [], retrieval: [], itmAccuracy: [],
+      };
+      let learningRate = config.learningRate;
+      const bar = log.bar(`epoch ${epoch}/${config.epochs}`, stepsPerEpoch);
+      for (let s = 0; s < stepsPerEpoch; s++) {
+        if (signal?.aborted) throw new MmauxTrainerError('INTERRUPTED', `interrupted in epoch ${epoch}; ${state.epoch} epoch(s) are saved — continue with --resume --out ${config.out}.`);
+        const batch = order.slice(s * config.batchSize, (s + 1) * config.batchSize).map((i) => train[i]!);
+        const input = await features.batch(batch);
+        try {
+          const r = await trainer.step({ ...input, labels: batch.map((p) => p.label) });
+          parts.loss.push(r.loss);
+          parts.ce.push(r.ce);
+          parts.itc.push(r.itc);
+          parts.itm.push(r.itm);
+          parts.accuracy.push(r.accuracy);
+          parts.retrieval.push(r.retrievalTop1);
+          parts.itmAccuracy.push(r.itmAccuracy);
+          learningRate = r.learningRate ?? learningRate;
+          bar.update(s + 1, `loss ${r.loss.toFixed(4)}`);
+        } finally {
+          disposeInput(input);
+        }
+      }
+      const valPred = await predictPosts(model, features, val, Math.max(config.batchSize, 32));
+      const valReport = splitReport(val, valPred.predicted, numClasses);
+      const best = valReport.f1Macro > state.bestValF1;
+      const record: EpochRecord = {
+        epoch,
+        train: {
+          loss: mean(parts.loss)!,
+          ce: mean(parts.ce)!,
+          itc: mean(parts.itc),
+          itm: mean(parts.itm),
+          accuracy: mean(parts.accuracy)!,
+          retrievalTop1: mean(parts.retrieval),
+          itmAccuracy: mean(parts.itmAccuracy),
+        },
+        val: splitScores(valReport, valPred.loss),
+        learningRate,
+        best,
+        seconds: (performance.now() - t0) / 1000,
+      };
+      bar.done(`loss ${record.train.loss.toFixed(4)} · val macro-F1 ${(100 * valReport.f1Macro).toFixed(1)}${best ? ' (best)' : ''}`);
+      if (best) await model.save(join(dir, RUN_FILES.bestModel));
+      state = {
+        epoch,
+        bestEpoch: best ? epoch : state.bestEpoch,
+        bestValF1: best ? valReport.f1Macro : state.bestValF1,
+        records: [...state.records, record],
+      };
+      await saveCheckpoint(join(dir, RUN_FILES.checkpoint), model, optimizer, state);
+      await appendFile(join(dir, RUN_FILES.metrics), `${JSON.stringify(record)}\n`);
+    }
+  } finally {
+    model.dispose();
+    optimizer.dispose();
+  }
+  const trainingSeconds = (performance.now() - started) / 1000;
+  const bestModel = await loadFusionModel(join(dir, RUN_FILES.bestModel));
+  try {
+    const batchSize = Math.max(config.batchSize, 32);
+    const valPred = await predictPosts(bestModel, features, val, batchSize);
+    const testPred = await predictPosts(bestModel, features, test, batchSize);
+    const names = (posts: readonly Post[]) => posts.map((p) => classes[p.label]!);
+    await writeFileAtomic(join(dir, RUN_FILES.valPredictions), predictionsCsv(val, names(val), valPred, classes));
+    await writeFileAtomic(join(dir, RUN_FILES.testPredictions), predictionsCsv(test, names(test), testPred, classes));
+    const result: RunResult = {
+      dataset: datasetLabel(config),
+      model: config.model,
+      setting: settingOf(config.aux),
+      seed: config.seed,
+      trainSize: train.length,
+      classes,
+      bestEpoch: state.bestEpoch,
+      epochs: config.epochs,
+      val: splitReport(val, valPred.predicted, classes.length),
+      test: splitReport(test, testPred.predicted, classes.length),
+      seconds: { extraction: features.extractionSeconds, training: trainingSeconds },
+    };
+    await writeJson(join(dir, RUN_FILES.result), result);
+    await writeReport(dir);
+    log.info(`best epoch ${result.bestEpoch}: test macro-F1 ${(100 * result.test.f1Macro).toFixed(1)}, weighted-F1 ${(100 * result.test.f1Weighted).toFixed(1)}, accuracy ${(100 * result.test.accuracy).toFixed(1)}`);
+    return result;
+  } finally {
+    bestModel.dispose();
+  }
+}

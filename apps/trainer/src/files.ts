@@ -5,12 +5,20 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { MmauxTrainerError } from './errors.js';
 
-/** Writes `content` to `file` atomically (temporary sibling, then rename). */
+let writes = 0;
+
+/** Writes `content` to `file` atomically (temporary sibling, then rename); creates the folder. */
 export async function writeFileAtomic(file: string, content: string | Uint8Array): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
-  const tmp = join(dirname(file), `.${basename(file)}.tmp-${process.pid}`);
-  await writeFile(tmp, content);
-  await rename(tmp, file);
+  // pid + counter: unique across processes and across concurrent writes in one process.
+  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${++writes}.tmp`);
+  try {
+    await writeFile(tmp, content);
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
 }
 
 /** Writes pretty JSON atomically. */

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { MmauxTrainerError } from '../errors.js';
 import { GRID_FILES, RUN_FILES } from '../run-files.js';
-import { writeTextAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../files.js';
 import { renderGridReport } from './grid-report.js';
 import { pathKind } from './read-files.js';
 import { renderRunReport } from './run-report.js';
@@ -47,6 +47,6 @@ export async function writeReport(dir: string): Promise<string> {
   const kind = await detectReportKind(dir);
   const html = kind === 'run' ? await renderRunReport(dir) : await renderGridReport(dir);
   const file = join(dir, kind === 'run' ? RUN_FILES.report : GRID_FILES.report);
-  await writeTextAtomic(file, html);
+  await writeFileAtomic(file, html);
   return file;
 }

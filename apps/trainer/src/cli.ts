@@ -79,7 +79,8 @@ export async function main(argv: string[]): Promise<number> {
     await command.run(args, ctx);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (err) {
-    const code = exitCodeOf(err);
+    // Whatever stopped the work after Ctrl-C (an aborted extraction, say) is the interruption.
+    const code = controller.signal.aborted ? EXIT.interrupted : exitCodeOf(err);
     const message = err instanceof Error ? err.message : String(err);
     if (wantsJson) process.stdout.write(`${JSON.stringify({ error: { code: (err as { code?: string }).code ?? 'FAILED', message } })}\n`);
     process.stderr.write(`mmaux ${command.name}: ${message}\n`);

@@ -41,6 +41,8 @@ export interface RunConfig {
   /** Which vector summarises a modality; null picks `first-token` for two hf encoders, else `pooled`. */
   summary: 'first-token' | 'pooled' | null;
   dropout: number;
+  /** Where ITC reads its embeddings: the fusion layers' per-modality parts (so ITC shapes what the classifier reads) or the frozen pooled features. */
+  itcSource: 'fusion' | 'pooled';
   /** The auxiliary losses: [] is the base model, ['itc'] +C, ['itm'] +M, both +C+M. */
   aux: AuxLoss[];
   betaItc: number;
@@ -85,7 +87,8 @@ export const RUN_SCHEMA: Record<keyof RunConfig, Kind> = {
   hiddenDim: { type: 'number', min: 1, integer: true, nullable: true },
   layers: { type: 'number', min: 1, integer: true, nullable: true },
   summary: { type: 'enum', values: ['first-token', 'pooled'], nullable: true },
-  dropout: { type: 'number', min: 0, max: 1, exclusiveMin: false },
+  dropout: { type: 'number', min: 0, max: 1 },
+  itcSource: { type: 'enum', values: ['fusion', 'pooled'] },
   aux: { type: 'aux' },
   betaItc: { type: 'number', min: 0, max: 1 },
   betaItm: { type: 'number', min: 0, max: 1 },
@@ -139,6 +142,7 @@ export function defaultRunConfig(dataset: DatasetChoice = 'synthetic'): RunConfi
     layers: null,
     summary: null,
     dropout: 0.05,
+    itcSource: 'fusion',
     aux: [],
     betaItc: 0.1,
     betaItm: 0.1,

@@ -141,6 +141,7 @@ async function trainAndScore(config: RunConfig, inputs: RunInputs): Promise<RunR
       numClasses,
       seed: config.seed,
       dropout: config.dropout,
+      itcSource: config.itcSource,
       summary,
       maxTextLength: config.maxLength,
       ...(config.hiddenDim === null ? {} : { hiddenDim: config.hiddenDim }),

@@ -64,11 +64,16 @@ export interface FusionModelOptions {
   /** Most image tokens the position table covers. @defaultValue 197 (ViT-B/16 at 224 px) */
   maxImageTokens?: number;
   /**
-   * Where the ITC embeddings come from: `'pooled'` projects `text.pooled` and `image.pooled`
-   * (the paper's Ber-ViT dual encoder); `'fusion'` (transformer kinds only) projects the
-   * transformer's text and image outputs (the text's first position and the mean of the image
-   * positions), as the paper's ViLT and LXMERT do, so ITC also trains the fusion layers.
-   * @defaultValue 'fusion' for `single-stream`/`dual-stream`, else 'pooled'
+   * Where the ITC embeddings come from. `'fusion'` projects each modality's trainable part of
+   * the fusion layers, so ITC shapes what the classifier reads: the transformer's text output
+   * (first position) and image output (mean over image positions), as the paper's ViLT and
+   * LXMERT; `concat`: `W_t·t` and `W_v·v`, each modality's share of the fusion layer; `attention`:
+   * the text's query and the mean of its image's keys (aligned before they meet); `gmu`: the
+   * text and image units `h_t`, `h_v`. `'pooled'` projects the frozen `text.pooled` and
+   * `image.pooled`, as the paper's Ber-ViT dual encoder — which reached the classifier only
+   * because the paper fine-tunes the text encoder; on frozen features it trains nothing the
+   * classifier uses (+C then equals base).
+   * @defaultValue 'fusion'
    */
   itcSource?: 'pooled' | 'fusion';
   /** Initial ITC log inverse temperature. @defaultValue `ln(1/0.07)` ≈ 2.6593 */
@@ -146,15 +151,9 @@ export function resolveConfig(fn: string, kind: unknown, options: FusionModelOpt
   if (summary !== 'first-token' && summary !== 'pooled') {
     throw new MmauxFusionError('INVALID_OPTION', `${fn}: summary must be 'first-token' or 'pooled', got ${JSON.stringify(summary)}.`);
   }
-  const itcSource = options.itcSource ?? (transformer ? 'fusion' : 'pooled');
+  const itcSource = options.itcSource ?? 'fusion';
   if (itcSource !== 'pooled' && itcSource !== 'fusion') {
     throw new MmauxFusionError('INVALID_OPTION', `${fn}: itcSource must be 'pooled' or 'fusion', got ${JSON.stringify(itcSource)}.`);
-  }
-  if (itcSource === 'fusion' && !transformer) {
-    throw new MmauxFusionError(
-      'INVALID_OPTION',
-      `${fn}: itcSource 'fusion' needs a transformer kind ('single-stream' or 'dual-stream'); '${k}' has no separate text and image outputs. Use 'pooled'.`,
-    );
   }
   const logitScale = options.logitScale ?? DEFAULT_LOGIT_SCALE;
   if (typeof logitScale !== 'number' || !Number.isFinite(logitScale)) {

@@ -40,9 +40,19 @@ export function concatCore(config: FusionConfig, store: WeightStore): FusionCore
   const w = denseWeights(store, 'concat/dense', config.textDim + config.imageDim, config.hiddenDim);
   return {
     prepareImage: (image) => imageSummary(config, image!),
-    fuse: (text, _batch, prepared) => ({
-      fused: tf.relu(dense(tf.concat([textSummary(config, text!), prepared as tf.Tensor2D], 1), w.kernel, w.bias, true)) as tf.Tensor2D,
-    }),
+    fuse: (text, _batch, prepared) => {
+      const t = textSummary(config, text!);
+      const v = prepared as tf.Tensor2D;
+      const fused = tf.relu(dense(tf.concat([t, v], 1), w.kernel, w.bias, true)) as tf.Tensor2D;
+      if (config.itcSource !== 'fusion') return { fused };
+      // Each modality's share of the fusion layer, W_t·t and W_v·v: ITC on them trains W.
+      const h = config.hiddenDim;
+      return {
+        fused,
+        textSummary: dense(t, tf.slice(w.kernel, [0, 0], [config.textDim, h]), undefined, true) as tf.Tensor2D,
+        imageSummary: dense(v, tf.slice(w.kernel, [config.textDim, 0], [config.imageDim, h]), undefined, true) as tf.Tensor2D,
+      };
+    },
   };
 }
 
@@ -73,7 +83,10 @@ export function attentionCore(config: FusionConfig, store: WeightStore): FusionC
       const scores = tf.mul(tf.sum(tf.mul(query, keys), 2), scale); // [N, P]
       const weights = tf.expandDims(tf.softmax(scores), 2); // [N, P, 1]
       const attended = tf.sum(tf.mul(weights, values), 1); // [N, H]
-      return { fused: tf.relu(dense(tf.concat([t, attended], 1), out.kernel, out.bias)) as tf.Tensor2D };
+      const fused = tf.relu(dense(tf.concat([t, attended], 1), out.kernel, out.bias)) as tf.Tensor2D;
+      // Align before fusing (as ALBEF): the text's query against the mean of its image's keys.
+      if (config.itcSource !== 'fusion') return { fused };
+      return { fused, textSummary: tf.squeeze(query, [1]) as tf.Tensor2D, imageSummary: tf.mean(keys, 1) as tf.Tensor2D };
     },
   };
 }
@@ -97,7 +110,9 @@ export function gmuCore(config: FusionConfig, store: WeightStore): FusionCore {
       const t = textSummary(config, text!);
       const ht = tf.tanh(dense(t, wt.kernel, wt.bias, true));
       const z = tf.sigmoid(dense(tf.concat([t, summary], 1), wz.kernel, wz.bias, true));
-      return { fused: tf.add(tf.mul(z, ht), tf.mul(tf.sub(1, z), hidden)) as tf.Tensor2D };
+      const fused = tf.add(tf.mul(z, ht), tf.mul(tf.sub(1, z), hidden)) as tf.Tensor2D;
+      // The two modality units the gate mixes.
+      return config.itcSource === 'fusion' ? { fused, textSummary: ht as tf.Tensor2D, imageSummary: hidden } : { fused };
     },
   };
 }

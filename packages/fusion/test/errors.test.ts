@@ -27,7 +27,7 @@ describe('typed errors that name the value and what to do', () => {
     expect(codeOf(() => createFusionModel('concat', smallOptions({ numClasses: 1 })))).toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/numClasses must be at least 2/) });
     expect(codeOf(() => createFusionModel('single-stream', smallOptions({ hiddenDim: 10, heads: 4 })))).toMatchObject({ message: expect.stringMatching(/heads \(4\) must divide hiddenDim \(10\)/) });
     expect(codeOf(() => createFusionModel('concat', smallOptions({ dropout: 1 })))).toMatchObject({ message: expect.stringMatching(/dropout must be in \[0, 1\)/) });
-    expect(codeOf(() => createFusionModel('gmu', smallOptions({ itcSource: 'fusion' })))).toMatchObject({ message: expect.stringMatching(/itcSource 'fusion' needs a transformer kind/) });
+    expect(codeOf(() => createFusionModel('gmu', smallOptions({ itcSource: 'joint' as 'fusion' })))).toMatchObject({ message: expect.stringMatching(/itcSource must be 'pooled' or 'fusion', got "joint"/) });
   });
 
   it('bad feature shapes name the tensor and the expected shape', () => {

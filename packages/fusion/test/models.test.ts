@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { contrastiveLogits, itmLoss, weightedCrossEntropy } from '@mmaux/losses';
+import { contrastiveLogits, itcLossFromLogits, itmLoss, weightedCrossEntropy } from '@mmaux/losses';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFusionModel, FUSION_KINDS, type FusionModel, type FusionOutput } from '../src/index.js';
 import { BACKENDS, disposeBatch, expectClose, randomBatch, smallOptions, useBackend } from './helpers.js';
@@ -144,6 +144,41 @@ describe('gradients (wasm)', () => {
     }
     expect(missing).toEqual([]);
     tf.dispose([value, ...Object.values(grads)]);
+    disposeBatch(batch);
+    model.dispose();
+  });
+});
+
+describe('what ITC alone trains (wasm)', () => {
+  beforeAll(async () => {
+    await useBackend('wasm');
+  });
+  const multimodal = FUSION_KINDS.filter((k) => !unimodal(k));
+  const itcGradients = (model: FusionModel, batch: ReturnType<typeof randomBatch>) => {
+    const { value, grads } = tf.variableGrads(() => {
+      const out = model.forward(batch, { training: false });
+      return itcLossFromLogits(contrastiveLogits(out.textEmbedding!, out.imageEmbedding!, model.logitScale!));
+    }, model.trainableWeights);
+    const reached = model.weights.filter(({ variable }) => Array.from(grads[variable.name]?.dataSync() ?? []).some((x) => x !== 0)).map((w) => w.name);
+    tf.dispose([value, ...Object.values(grads)]);
+    return reached;
+  };
+
+  it.each(multimodal)("%s with itcSource 'fusion' (default): ITC reaches fusion weights the classifier reads", (kind) => {
+    const model = createFusionModel(kind, smallOptions({ layers: 1 }));
+    expect(model.config.itcSource).toBe('fusion');
+    const batch = randomBatch(9, { n: N });
+    const reached = itcGradients(model, batch);
+    expect(reached).toEqual(expect.arrayContaining(['itc/text_projection/kernel', 'itc/image_projection/kernel', 'itc/logit_scale']));
+    expect(reached.filter((n) => !n.startsWith('itc/') && !n.startsWith('classifier') && !n.startsWith('itm')).length).toBeGreaterThan(0);
+    disposeBatch(batch);
+    model.dispose();
+  });
+
+  it.each(multimodal)("%s with itcSource 'pooled': ITC reaches only its projections and the temperature", (kind) => {
+    const model = createFusionModel(kind, smallOptions({ layers: 1, itcSource: 'pooled' }));
+    const batch = randomBatch(9, { n: N });
+    expect(itcGradients(model, batch).sort()).toEqual(['itc/image_projection/kernel', 'itc/logit_scale', 'itc/text_projection/kernel']);
     disposeBatch(batch);
     model.dispose();
   });

@@ -5,7 +5,8 @@ import { readSafetensors, writeSafetensors } from '@mmaux/encoders';
 import { AdamW, loadFusionModel, type FusionModel } from '@mmaux/fusion';
 import * as tf from '@tensorflow/tfjs';
 import { MmauxTrainerError } from './errors.js';
-import { completedDir, readJson, replaceDirAtomic, writeJson } from './files.js';
+import { completedDir, replaceDirAtomic, writeJson } from './files.js';
+import { readJsonObject } from './read-files.js';
 import type { EpochRecord } from './run-files.js';
 
 /** What `state.json` holds. */
@@ -47,7 +48,7 @@ export async function loadCheckpoint(dir: string, optimizer: AdamW): Promise<{ m
   if (found === null) {
     throw new MmauxTrainerError('NOT_FOUND', `no checkpoint in ${dir}: the run has not completed an epoch yet; start it again without --resume (add --force to replace the folder).`);
   }
-  const state = readJson<CheckpointState>(join(found, 'state.json'));
+  const state = (await readJsonObject('loadCheckpoint', join(found, 'state.json'))) as unknown as CheckpointState;
   const model = await loadFusionModel(join(found, 'model'));
   const { tensors } = await readSafetensors(join(found, 'optimizer.safetensors'));
   // tfjs reads the step count from the first weight ('iter', as getWeights wrote it).

@@ -36,7 +36,7 @@ function exitCodeOf(err: unknown): number {
     return { BAD_CONFIG: EXIT.usage, BAD_RUN_DIR: EXIT.badInput, ALREADY_EXISTS: EXIT.exists, NOT_FOUND: EXIT.badInput, BAD_INPUT: EXIT.badInput, INTERRUPTED: EXIT.interrupted, TRAINING_FAILED: EXIT.failed }[err.code];
   }
   if (err instanceof MmauxDatasetError) return err.code === 'INVALID_OPTION' ? EXIT.usage : EXIT.badInput;
-  if (err instanceof MmauxEncoderError || err instanceof MmauxFusionError) return err.code.startsWith('INVALID_OPTION') ? EXIT.usage : EXIT.badInput;
+  if (err instanceof MmauxEncoderError || err instanceof MmauxFusionError) return err.code === 'INVALID_OPTION' ? EXIT.usage : EXIT.badInput;
   return EXIT.failed;
 }
 

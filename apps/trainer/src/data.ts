@@ -1,11 +1,13 @@
 // The posts of a run: a paper data set or manifest as downloaded, or the synthetic set generated
 // offline on first use; then the stratified training subsample of the low-resource study.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { generateSyntheticDataset, loadDataset, type LoadedDataset, type Post } from '@mmaux/datasets';
 import { createRng } from '@mmaux/losses';
 import type { RunConfig } from './config.js';
 import type { Log } from './progress.js';
+import { readJsonObject } from './read-files.js';
+import { shuffleInPlace } from './shuffle.js';
 
 /**
  * Seed of the seeded splits (TIR, MVSA, manifests without a split column) and of the synthetic
@@ -24,7 +26,7 @@ async function ensureSynthetic(config: RunConfig, log: Log): Promise<string> {
   const dir = syntheticDir(config);
   const info = join(dir, 'dataset.json');
   if (existsSync(info)) {
-    const meta = JSON.parse(readFileSync(info, 'utf8')) as { task?: string; size?: number; seed?: number };
+    const meta = await readJsonObject('mmaux', info);
     if (meta.task === config.task && meta.size === config.size && meta.seed === DATA_SEED) return join(dir, 'manifest.jsonl');
   }
   const bar = log.bar(`generate synthetic-${config.task}`, config.size);
@@ -80,13 +82,6 @@ export function stratifiedSample(posts: readonly Post[], size: number, seed: num
   for (let left = size - take.reduce((a, b) => a + b, 0), k = 0; left > 0; k++, left--) take[order[k % order.length]!]! += 1;
   const rng = createRng(seed);
   const keep: number[] = [];
-  classes.forEach((c, k) => {
-    const idx = [...byClass.get(c)!];
-    for (let i = idx.length - 1; i > 0; i--) {
-      const j = Math.floor(rng() * (i + 1));
-      [idx[i], idx[j]] = [idx[j]!, idx[i]!];
-    }
-    keep.push(...idx.slice(0, take[k]));
-  });
+  classes.forEach((c, k) => keep.push(...shuffleInPlace([...byClass.get(c)!], rng).slice(0, take[k])));
   return keep.sort((a, b) => a - b).map((i) => posts[i]!);
 }

@@ -1,9 +1,8 @@
 // Writing run files so that an interrupted run never leaves a half file that a later run trusts:
 // everything goes to a temporary name in the same folder and is renamed into place.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { MmauxTrainerError } from './errors.js';
 
 let writes = 0;
 
@@ -24,16 +23,6 @@ export async function writeFileAtomic(file: string, content: string | Uint8Array
 /** Writes pretty JSON atomically. */
 export function writeJson(file: string, value: unknown): Promise<void> {
   return writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
-}
-
-/** Reads a JSON file, with an error that names it. */
-export function readJson<T>(file: string): T {
-  if (!existsSync(file)) throw new MmauxTrainerError('NOT_FOUND', `${file} does not exist.`);
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as T;
-  } catch (err) {
-    throw new MmauxTrainerError('BAD_RUN_DIR', `${file} is not valid JSON (${(err as Error).message}).`, { cause: err });
-  }
 }
 
 /**

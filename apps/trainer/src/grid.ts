@@ -3,17 +3,17 @@
 // an interrupted one resumes, so re-running a grid continues where it stopped.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { parseCsv } from '@mmaux/datasets';
+import { deriveSeed, parseCsv } from '@mmaux/datasets';
 import { type FusionKind, FUSION_KINDS } from '@mmaux/fusion';
 import { aggregateSeeds, approximateRandomizationTest, formatResultsTable } from '@mmaux/metrics';
 import { auxOf, datasetLabel, resolveRunConfig, type RunConfig, SETTINGS, settingSlug } from './config.js';
 import { loadRunData, splitPosts } from './data.js';
 import { MmauxTrainerError } from './errors.js';
 import { prepareFeatures } from './features.js';
-import { readJson, writeFileAtomic, writeJson } from './files.js';
+import { writeFileAtomic, writeJson } from './files.js';
+import { readJsonObject } from './read-files.js';
 import type { Log } from './progress.js';
 import { GRID_FILES, type GridResults, type GridRow, RUN_FILES, type RunResult, type Setting } from './run-files.js';
-import { derivedSeed } from './seeds.js';
 import { runTraining } from './train-run.js';
 import { writeReport } from './report/index.js';
 
@@ -98,7 +98,7 @@ function testPredictions(runDir: string, classes: readonly string[]): { labels: 
 }
 
 /** The results of a grid's finished runs: one row per data set, size, model and setting. */
-export function gridResults(grid: GridConfig, labelsOf: (entry: Record<string, unknown>) => string): GridResults {
+export async function gridResults(grid: GridConfig, labelsOf: (entry: Record<string, unknown>) => string): Promise<GridResults> {
   const rows: GridRow[] = [];
   const tables: string[] = [];
   const alpha = 0.05;
@@ -107,20 +107,21 @@ export function gridResults(grid: GridConfig, labelsOf: (entry: Record<string, u
     const dataset = labelsOf(entry);
     for (const trainSize of grid.trainSizes) {
       const group: GridRow[] = [];
+      const scoresOf = new Map<GridRow, RunResult[]>();
       const pooled = new Map<string, { labels: number[]; predictions: number[] }>();
       for (const model of grid.models) {
         for (const setting of grid.settings) {
           const runs = grid.seeds.map((s) => runPath(dataset, model, setting, s, trainSize));
           const results = runs.map((r) => join(resolve(grid.out), r)).filter((d) => existsSync(join(d, RUN_FILES.result)));
           if (results.length === 0) continue;
-          const scores = results.map((d) => readJson<RunResult>(join(d, RUN_FILES.result)));
+          const scores = (await Promise.all(results.map((d) => readJsonObject('gridResults', join(d, RUN_FILES.result))))) as unknown as RunResult[];
           const preds = results.map((d, i) => testPredictions(d, scores[i]!.classes));
           pooled.set(`${model}\u0000${setting}`, { labels: preds.flatMap((p) => p.labels), predictions: preds.flatMap((p) => p.predictions) });
           const summary = (xs: number[]) => {
             const a = aggregateSeeds(xs);
             return { mean: a.mean, std: xs.length > 1 ? a.std : 0, n: a.n };
           };
-          group.push({
+          const row: GridRow = {
             dataset,
             model,
             setting,
@@ -129,7 +130,9 @@ export function gridResults(grid: GridConfig, labelsOf: (entry: Record<string, u
             f1Weighted: summary(scores.map((r) => r.test.f1Weighted)),
             pValueVsBase: null,
             runs: results.map((d) => relative(resolve(grid.out), d)),
-          });
+          };
+          group.push(row);
+          scoresOf.set(row, scores);
         }
       }
       for (const row of group) {
@@ -140,7 +143,7 @@ export function gridResults(grid: GridConfig, labelsOf: (entry: Record<string, u
         const k = Math.max(...base.labels, ...mine.labels, ...base.predictions, ...mine.predictions) + 1;
         row.pValueVsBase = approximateRandomizationTest(base.labels, mine.predictions, base.predictions, 'f1Macro', {
           numClasses: k,
-          seed: derivedSeed(seed, row.model, row.setting),
+          seed: deriveSeed(seed, row.model, row.setting),
           samples: grid.testSamples,
           alternative: 'greater',
         }).pValue;
@@ -153,7 +156,7 @@ export function gridResults(grid: GridConfig, labelsOf: (entry: Record<string, u
           group.map((r) => ({
             model: r.model,
             setting: r.setting,
-            seeds: seedScores(grid, r, key),
+            seeds: scoresOf.get(r)!.map((s) => s.test[key]),
             ...(r.pValueVsBase === null ? {} : { pValueVsBase: r.pValueVsBase }),
           })),
           { metric, alpha, columns: grid.settings },
@@ -163,10 +166,6 @@ export function gridResults(grid: GridConfig, labelsOf: (entry: Record<string, u
     }
   }
   return { rows, significance: { test: 'approximate-randomization', samples: grid.testSamples, alpha, seed }, markdown: tables.join('\n\n') };
-}
-
-function seedScores(grid: GridConfig, row: GridRow, metric: 'f1Macro' | 'f1Weighted'): number[] {
-  return row.runs.map((r) => readJson<RunResult>(join(resolve(grid.out), r, RUN_FILES.result)).test[metric]);
 }
 
 /** Runs every cell of the grid that is not finished, then writes the tables and the report. */
@@ -191,7 +190,7 @@ export async function runGrid(grid: GridConfig, options: { log: Log; signal?: Ab
       }
     }
     if (pending.length === 0) continue;
-    // Every run of a data set reads the same cached features: extract them once, for all posts.
+    // Every run of a data set reads the same posts and cached features: load and extract once.
     const data = await loadRunData(probe, log);
     const split = splitPosts(data.posts);
     const features = await prepareFeatures(probe, [...split.train, ...split.val, ...split.test], log, signal);
@@ -200,13 +199,13 @@ export async function runGrid(grid: GridConfig, options: { log: Log; signal?: Ab
         index++;
         log.info(`[${index}/${total}] ${relative(out, c.out)}`);
         const resume = existsSync(join(c.out, RUN_FILES.checkpoint, 'state.json'));
-        await runTraining(c, { log, features, force: !resume, resume, ...(signal ? { signal } : {}) });
+        await runTraining(c, { log, data, features, force: !resume, resume, ...(signal ? { signal } : {}) });
       }
     } finally {
       await features.close();
     }
   }
-  const results = gridResults(grid, (entry) => datasetLabel(resolveRunConfig({ ...grid.shared, ...entry }, {}, options.where)));
+  const results = await gridResults(grid, (entry) => datasetLabel(resolveRunConfig({ ...grid.shared, ...entry }, {}, options.where)));
   await writeJson(join(out, GRID_FILES.results), results);
   await writeFileAtomic(join(out, GRID_FILES.markdown), `${results.markdown}\n`);
   await writeFileAtomic(join(out, GRID_FILES.csv), csvOf(results.rows));

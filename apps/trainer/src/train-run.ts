@@ -4,7 +4,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { appendFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Post } from '@mmaux/datasets';
+import { deriveSeed, type LoadedDataset, type Post } from '@mmaux/datasets';
 import { AdamW, constantSchedule, createFusionModel, createTrainStep, type FusionModel, linearWarmupDecay, loadFusionModel } from '@mmaux/fusion';
 import { balancedClassWeights, createRng } from '@mmaux/losses';
 import { type RunConfig, datasetLabel, settingOf } from './config.js';
@@ -14,10 +14,11 @@ import { MmauxTrainerError } from './errors.js';
 import { type FeatureSource, disposeInput, prepareFeatures } from './features.js';
 import { predictPosts, predictionsCsv, splitReport, splitScores } from './evaluate.js';
 import { type CheckpointState, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { readJson, writeFileAtomic, writeJson } from './files.js';
+import { writeFileAtomic, writeJson } from './files.js';
+import { readJsonObject } from './read-files.js';
 import type { Log } from './progress.js';
 import { type EpochRecord, RUN_FILES, type RunResult } from './run-files.js';
-import { derivedSeed } from './seeds.js';
+import { shuffleInPlace } from './shuffle.js';
 import { writeReport } from './report/index.js';
 
 /** How a run is started. */
@@ -29,7 +30,9 @@ export interface RunOptions {
   resume?: boolean;
   /** Stops training between steps; the last completed epoch stays resumable. */
   signal?: AbortSignal;
-  /** Features prepared by the caller (a grid shares them between runs). */
+  /** The data set, loaded by the caller (a grid loads it once for all its runs). */
+  data?: LoadedDataset;
+  /** Features prepared by the caller for every post of `data` (a grid shares them between runs). */
   features?: FeatureSource;
 }
 
@@ -47,7 +50,7 @@ async function prepareRunDir(config: RunConfig, options: RunOptions): Promise<vo
     if (!existsSync(join(dir, RUN_FILES.config))) {
       throw new MmauxTrainerError('NOT_FOUND', `--resume: ${dir} holds no run (no ${RUN_FILES.config}); start it without --resume.`);
     }
-    const diff = changedKeys(readJson<RunConfig>(join(dir, RUN_FILES.config)), config);
+    const diff = changedKeys((await readJsonObject('--resume', join(dir, RUN_FILES.config))) as unknown as RunConfig, config);
     if (diff.length > 0) {
       throw new MmauxTrainerError('BAD_CONFIG', `--resume: the settings differ from the run in ${dir} (${diff.join(', ')}); resume with the same settings, or start a new run.`);
     }
@@ -67,17 +70,6 @@ function mean(values: readonly (number | null)[]): number | null {
   return xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
-/** A permutation of `n` from a seeded generator (Fisher–Yates). */
-function shuffled(n: number, seed: number): number[] {
-  const rng = createRng(seed);
-  const order = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order;
-}
-
 /** Runs (or resumes) one training run; resolves to what `result.json` holds. */
 export async function runTraining(config: RunConfig, options: RunOptions): Promise<RunResult> {
   const { log, signal } = options;
@@ -88,9 +80,9 @@ export async function runTraining(config: RunConfig, options: RunOptions): Promi
   await writeJson(join(dir, RUN_FILES.environment), describeEnvironment(backend));
   log.info(`run ${dir}: ${datasetLabel(config)}, ${config.model}, ${settingOf(config.aux)}, seed ${config.seed}, backend ${backend.tfjsBackend}`);
 
-  const data = await loadRunData(config, log);
+  const data = options.data ?? (await loadRunData(config, log));
   const split = splitPosts(data.posts);
-  const train = config.trainSize === null ? split.train : stratifiedSample(split.train, config.trainSize, derivedSeed(config.seed, 'train-size'));
+  const train = config.trainSize === null ? split.train : stratifiedSample(split.train, config.trainSize, deriveSeed(config.seed, 'train-size'));
   for (const name of ['train', 'val', 'test'] as const) {
     const n = name === 'train' ? train.length : split[name].length;
     if (n === 0) throw new MmauxTrainerError('BAD_INPUT', `${datasetLabel(config)} has no ${name} posts after loading; check the data set's split column or files.`);
@@ -165,10 +157,10 @@ async function trainAndScore(config: RunConfig, inputs: RunInputs): Promise<RunR
         scheme: config.scheme,
         ...(classWeights === undefined ? {} : { classWeights }),
         itm: { strategy: config.itmStrategy },
-        rng: createRng(derivedSeed(config.seed, 'itm', epoch)),
-        dropoutRng: createRng(derivedSeed(config.seed, 'dropout', epoch)),
+        rng: createRng(deriveSeed(config.seed, 'itm', epoch)),
+        dropoutRng: createRng(deriveSeed(config.seed, 'dropout', epoch)),
       });
-      const order = shuffled(train.length, derivedSeed(config.seed, 'shuffle', epoch));
+      const order = shuffleInPlace(Array.from({ length: train.length }, (_, i) => i), createRng(deriveSeed(config.seed, 'shuffle', epoch)));
       const parts: { loss: number[]; ce: number[]; itc: (number | null)[]; itm: (number | null)[]; accuracy: number[]; retrieval: (number | null)[]; itmAccuracy: (number | null)[] } = {
         loss: [], ce: [], itc: [], itm: [], accuracy: [], retrieval: [], itmAccuracy: [],
       };

@@ -13,6 +13,7 @@ import { seededSplit } from '../src/seeded-split.js';
 import { normalizeTweet } from '../src/text/tweet-normalizer.js';
 import type { DatasetName, LoadDatasetOptions } from '../src/types.js';
 import { validateImages } from '../src/validate-images.js';
+import { medianMs } from '../../../scripts/bench-utils/median-ms.js';
 
 const root = mkdtempSync(join(tmpdir(), 'mmaux-bench-'));
 
@@ -141,18 +142,6 @@ function makeManifest(dir: string, n: number, format: 'csv' | 'jsonl'): string {
   return path;
 }
 
-async function time(runs: number, f: () => Promise<unknown>): Promise<number> {
-  await f(); // warm-up
-  const ms: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    const t0 = performance.now();
-    await f();
-    ms.push(performance.now() - t0);
-  }
-  ms.sort((a, b) => a - b);
-  return ms[Math.floor(ms.length / 2)]!;
-}
-
 function rate(count: number, ms: number): string {
   const perSecond = (count / ms) * 1000;
   return perSecond >= 1e6 ? `${(perSecond / 1e6).toFixed(2)} M/s` : `${(perSecond / 1e3).toFixed(1)} k/s`;
@@ -164,7 +153,7 @@ function report(name: string, ms: number, throughput: string): void {
 
 async function benchLoad(label: string, name: DatasetName, path: string, options: LoadDatasetOptions, runs = 3): Promise<void> {
   let rows = 0;
-  const ms = await time(runs, async () => {
+  const ms = await medianMs(runs, async () => {
     rows = (await loadDataset(name, path, options)).report.read;
   });
   report(`${label} (${rows.toLocaleString('en')} rows)`, ms, `${rate(rows, ms)} rows`);
@@ -195,12 +184,12 @@ try {
 
   console.log('');
   const texts = Array.from({ length: 20_000 }, (_, i) => tweet(i));
-  const msNorm = await time(3, async () => {
+  const msNorm = await medianMs(3, async () => {
     for (const t of texts) normalizeTweet(t);
   });
   report('normalizeTweet, 20,000 tweets', msNorm, `${rate(texts.length, msNorm)} tweets`);
   const items = Array.from({ length: 150_000 }, (_, i) => ({ id: `p${i}`, label: i % 3 }));
-  const msSplit = await time(3, async () => seededSplit(items, { seed: 1 }));
+  const msSplit = await medianMs(3, async () => seededSplit(items, { seed: 1 }));
   report('seededSplit, 150,000 posts, 3 classes', msSplit, `${rate(items.length, msSplit)} posts`);
 
   const imgDir = join(root, 'real-images');
@@ -210,9 +199,9 @@ try {
     writeFileSync(join(imgDir, `${i}.jpg`), jpg);
     return { id: String(i), imagePath: join(imgDir, `${i}.jpg`) };
   });
-  const msHead = await time(3, () => validateImages(posts));
+  const msHead = await medianMs(3, () => validateImages(posts));
   report('validateImages, 1,000 JPEGs 320×240, headers', msHead, `${rate(posts.length, msHead)} images`);
-  const msFull = await time(3, () => validateImages(posts, { decode: 'full' }));
+  const msFull = await medianMs(3, () => validateImages(posts, { decode: 'full' }));
   report("validateImages, 1,000 JPEGs 320×240, decode: 'full'", msFull, `${rate(posts.length, msFull)} images`);
 } finally {
   rmSync(root, { recursive: true, force: true });

@@ -21,6 +21,7 @@ export { loadDataset } from './load-dataset.js';
 export { MSD_FILTER_WORDS } from './loaders/msd.js';
 export { formatLoadReport } from './report.js';
 export type { BlankReason, FilterReason, LoadReport, ReasonCount, SkipReason, SplitInfo } from './report.js';
+export { deriveSeed } from './rng.js';
 export { seededSplit, splitSizes } from './seeded-split.js';
 export type { SeededSplitOptions, SplitFractions, SplitSizes } from './seeded-split.js';
 export { normalizeTweet, tokenizeTweet } from './text/tweet-normalizer.js';

@@ -17,7 +17,21 @@ export function mulberry32(seed: number): Rng {
   };
 }
 
-/** @internal A 32-bit seed derived from a seed and labels (FNV-1a, then murmur3's finaliser). */
+/**
+ * A 32-bit seed derived from a seed and labels (FNV-1a over them, then murmur3's finaliser), so
+ * one seed gives independent, reproducible streams per purpose: the synthetic generator's plan
+ * and split, or a trainer's shuffling, ITM pairs and dropout per epoch.
+ *
+ * @param seed - the base seed (taken modulo 2³²)
+ * @param parts - labels of the stream, e.g. `'shuffle', epoch`
+ * @returns an integer in [0, 2³²)
+ *
+ * @example
+ * ```ts
+ * deriveSeed(5, 'shuffle', 1); // 211366096
+ * deriveSeed(5, 'shuffle', 2); // 1510139413
+ * ```
+ */
 export function deriveSeed(seed: number, ...parts: Array<string | number>): number {
   let h = 0x811c9dc5;
   const text = [String(seed >>> 0), ...parts.map(String)].join('\u0000');

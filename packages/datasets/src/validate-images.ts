@@ -3,6 +3,7 @@ import { MmauxDatasetError } from './errors.js';
 import { DEFAULT_LIMIT_INPUT_PIXELS, decodeImage } from './image/decode-image.js';
 import { probeImage } from './image/probe-image.js';
 import { loadDataset } from './load-dataset.js';
+import { mapLimit } from './map-limit.js';
 import type { DatasetName, LoadDatasetOptions, LoadedDataset, Post } from './types.js';
 
 /** Options of {@link validateImages}. */
@@ -112,18 +113,7 @@ export async function validateImages(
     throw new MmauxDatasetError('INVALID_OPTION', `${fn}: decode must be 'header' or 'full', got ${JSON.stringify(decode)}.`);
   }
   const todo = posts.filter((p) => p.imagePath !== null && p.imagePath !== undefined);
-  const results = new Array<Omit<ImageIssue, 'id' | 'path'> | null>(todo.length);
-  let next = 0;
-  let done = 0;
-  const worker = async (): Promise<void> => {
-    while (next < todo.length) {
-      const i = next++;
-      results[i] = await checkOne(todo[i]!.imagePath!, limit, decode === 'full');
-      done += 1;
-      options.onProgress?.(done, todo.length);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, todo.length) }, worker));
+  const results = await mapLimit(todo, concurrency, (p) => checkOne(p.imagePath!, limit, decode === 'full'), options.onProgress);
   const out: ImageValidation = { checked: todo.length, ok: 0, withoutImage: posts.length - todo.length, missing: [], corrupt: [], oversized: [], issues: [] };
   todo.forEach((p, i) => {
     const r = results[i];

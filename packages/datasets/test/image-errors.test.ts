@@ -6,7 +6,6 @@ import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { expectDatasetError } from './helpers.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MmauxDatasetError } from '../src/errors.js';
 import {
   blankImage,
   centerCropBox,

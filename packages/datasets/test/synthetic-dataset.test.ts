@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectDatasetError } from './helpers.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MmauxDatasetError } from '../src/errors.js';
 import { decodeImage } from '../src/image/index.js';
 import { loadDataset } from '../src/load-dataset.js';
 import { generateSyntheticDataset, generateSyntheticPosts, SYNTHETIC_TASKS, type SyntheticTask } from '../src/synthetic/index.js';

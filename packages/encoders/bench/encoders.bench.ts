@@ -40,6 +40,7 @@ import {
   textKey,
 } from '../src/index.js';
 import { writeTinyTextModel, writeTinyVitModel } from '../test/helpers/tiny-models.js';
+import { medianMs } from '../../../scripts/bench-utils/median-ms.js';
 
 const WORDS = 'the a my so very not love hate happy sad day night cat dog coffee rain sun game win lose today tomorrow new old great awful'.split(' ');
 
@@ -68,18 +69,6 @@ function picture(width: number, height: number, seed: number): DecodedImage {
   return { data, width, height, channels: 3 };
 }
 
-async function median(runs: number, f: () => Promise<unknown>): Promise<number> {
-  await f(); // warm-up
-  const ms: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    const t0 = performance.now();
-    await f();
-    ms.push(performance.now() - t0);
-  }
-  ms.sort((a, b) => a - b);
-  return ms[Math.floor(ms.length / 2)] as number;
-}
-
 function line(name: string, ms: number, what: string): void {
   console.log(`${name.padEnd(62)} ${`${ms.toFixed(1)} ms`.padStart(11)}   ${what}`);
 }
@@ -87,12 +76,12 @@ function line(name: string, ms: number, what: string): void {
 const perSecond = (count: number, ms: number) => `${((count / ms) * 1000).toFixed(1)} posts/s`;
 
 async function benchText(name: string, enc: TextFeatureEncoder, texts: string[], runs = 3): Promise<void> {
-  const ms = await median(runs, () => enc.encode(texts));
+  const ms = await medianMs(runs, () => enc.encode(texts));
   line(`${name}, ${texts.length} posts`, ms, perSecond(texts.length, ms));
 }
 
 async function benchImages(name: string, enc: ImageFeatureEncoder, images: Array<Uint8Array | DecodedImage>, runs = 3): Promise<void> {
-  const ms = await median(runs, () => enc.encode(images));
+  const ms = await medianMs(runs, () => enc.encode(images));
   line(`${name}, ${images.length} images`, ms, perSecond(images.length, ms));
 }
 
@@ -159,7 +148,7 @@ for (const dtype of ['float32', 'float16'] as const) {
   const writeMs = performance.now() - t0;
   const onDisk = (await new FeatureCache(root, { dtype }).stats()).bytes;
   line(`write ${dtype}: ${formatBytes(bytes)} of features → ${formatBytes(onDisk)} on disk`, writeMs, `${((bytes / 1e6 / writeMs) * 1000).toFixed(0)} MB/s`);
-  const cold = await median(3, async () => {
+  const cold = await medianMs(3, async () => {
     const c = new FeatureCache(root, { dtype });
     for (let s = 0; s < keys.length; s += 64) await c.read(fake, keys.slice(s, s + 64));
     await c.close();
@@ -167,12 +156,12 @@ for (const dtype of ['float32', 'float16'] as const) {
   line(`read ${dtype}, cold (checksums verified), batches of 64`, cold, `${((bytes / 1e6 / cold) * 1000).toFixed(0)} MB/s`);
   const reader = new FeatureCache(root, { dtype });
   await reader.read(fake, keys.slice(0, 1));
-  const warm = await median(3, async () => {
+  const warm = await medianMs(3, async () => {
     for (let s = 0; s < keys.length; s += 64) await reader.read(fake, keys.slice(s, s + 64));
   });
   line(`read ${dtype}, warm (shards open), batches of 64`, warm, `${((bytes / 1e6 / warm) * 1000).toFixed(0)} MB/s`);
   const shuffled = keys.map((k, i) => keys[(i * 7919) % keys.length] as string);
-  const random = await median(3, async () => {
+  const random = await medianMs(3, async () => {
     for (let s = 0; s < shuffled.length; s += 64) await reader.read(fake, shuffled.slice(s, s + 64));
   });
   line(`read ${dtype}, warm, random order`, random, `${((bytes / 1e6 / random) * 1000).toFixed(0)} MB/s`);

@@ -1,6 +1,6 @@
 import { isAbsolute, join } from 'node:path';
 import { GRID_FILES, RUN_FILES, type GridResults, type GridRow } from '../run-files.js';
-import { badRunDir, isObject, pathKind, readJsonObject, readOptionalJsonObject, type JsonObject } from './read-files.js';
+import { badRunDir, isObject, pathKind, readJsonObject, readOptionalJsonObject, type JsonObject } from '../read-files.js';
 
 /** One run of a grid row, with its test macro-F1 when it finished. */
 export interface GridRunEntry {

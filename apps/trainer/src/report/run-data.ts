@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { RUN_FILES, type EpochRecord, type RunEnvironment, type RunResult, type SplitReport } from '../run-files.js';
-import { badRunDir, isObject, readJsonLines, readJsonObject, readOptionalJsonObject, type JsonObject } from './read-files.js';
+import { badRunDir, isObject, readJsonLines, readJsonObject, readOptionalJsonObject, type JsonObject } from '../read-files.js';
 
 /** `data.json` of a run: the classes and the data set's load report. */
 export interface RunDataFile {

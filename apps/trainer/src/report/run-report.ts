@@ -2,7 +2,7 @@ import { basename, resolve } from 'node:path';
 import { RUN_FILES, type EpochRecord, type RunResult, type SplitReport } from '../run-files.js';
 import { escapeHtml, figure, formatCount, formatNumber, formatPercent, jsonDetails, MISSING, notice, section } from './html.js';
 import { htmlPage } from './page.js';
-import type { JsonObject } from './read-files.js';
+import type { JsonObject } from '../read-files.js';
 import { confusionChartSpec, lossChartSpec, perClassChartSpec, scoreChartSpec } from './run-charts.js';
 import { readRunFiles, type RunFiles } from './run-data.js';
 import { confusionTable, dataSection, environmentSection, epochTable, perClassTable, summaryList } from './run-sections.js';

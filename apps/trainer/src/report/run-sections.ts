@@ -1,6 +1,6 @@
 import type { EpochRecord, RunEnvironment, SplitReport } from '../run-files.js';
 import { escapeHtml, formatCount, formatNumber, formatScore, htmlTable, jsonDetails, MISSING, type Cell } from './html.js';
-import { isObject } from './read-files.js';
+import { isObject } from '../read-files.js';
 import type { RunDataFile } from './run-data.js';
 
 // The HTML tables and lists of the run report (the plots are in run-charts.ts).

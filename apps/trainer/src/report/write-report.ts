@@ -3,7 +3,7 @@ import { MmauxTrainerError } from '../errors.js';
 import { GRID_FILES, RUN_FILES } from '../run-files.js';
 import { writeFileAtomic } from '../files.js';
 import { renderGridReport } from './grid-report.js';
-import { pathKind } from './read-files.js';
+import { pathKind } from '../read-files.js';
 import { renderRunReport } from './run-report.js';
 
 /** What kind of directory a report is written for. */

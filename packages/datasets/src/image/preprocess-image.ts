@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { MmauxDatasetError } from '../errors.js';
+import { mapLimit } from '../map-limit.js';
 import { checkDecodedImage, isDecodedImage } from './check-decoded-image.js';
 import { type DecodedImage, type ImageDecodeOptions, decodeBytes, readImageSource, resolveAutoOrient, resolvePixelLimit } from './decode-image.js';
 import { type ImageKernel, type ImageRecipe, type ResolvedRecipe, resolveRecipe } from './image-recipes.js';
@@ -239,16 +240,6 @@ export async function preprocessImages(
   const per = 3 * r.width * r.height;
   const out = new Float32Array(per * sources.length);
   const luts = lookupTables(r);
-  let next = 0;
-  let done = 0;
-  const worker = async (): Promise<void> => {
-    while (next < sources.length) {
-      const i = next++;
-      await pipeline(fn, sources[i] as string | Uint8Array | DecodedImage, r, luts, limit, autoOrient, options, out, i * per);
-      done++;
-      options.onProgress?.(done, sources.length);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, sources.length) }, worker));
+  await mapLimit(sources, concurrency, (source, i) => pipeline(fn, source, r, luts, limit, autoOrient, options, out, i * per), options.onProgress);
   return { data: out, count: sources.length, channels: 3, height: r.height, width: r.width };
 }

@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { MmauxDatasetError } from '../errors.js';
+import { mapLimit } from '../map-limit.js';
 import { generateSyntheticPosts, resolvePostsOptions, type SyntheticPostsOptions } from './generate-posts.js';
 import { renderSyntheticImage } from './render-image.js';
 
@@ -120,18 +121,12 @@ export async function generateSyntheticDataset(dir: string, options: SyntheticDa
   const tmp = await mkdtemp(join(parent, `.${basename(target)}.tmp-`));
   try {
     await mkdir(join(tmp, 'images'));
-    let next = 0;
-    let done = 0;
-    const worker = async (): Promise<void> => {
-      while (next < plan.posts.length) {
-        const post = plan.posts[next++]!;
-        const png = await renderSyntheticImage(post.scene, imageSize);
-        await writeFile(join(tmp, post.image), png);
-        done++;
-        options.onProgress?.({ done, total: plan.posts.length });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, plan.posts.length) }, worker));
+    await mapLimit(
+      plan.posts,
+      concurrency,
+      async (post) => writeFile(join(tmp, post.image), await renderSyntheticImage(post.scene, imageSize)),
+      (done, total) => options.onProgress?.({ done, total }),
+    );
 
     const manifest = plan.posts.map((p) => JSON.stringify({ id: p.id, text: p.text, image: p.image, label: p.label, split: p.split })).join('\n') + '\n';
     await writeFile(join(tmp, 'manifest.jsonl'), manifest);

@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { MmauxTrainerError } from '../errors.js';
+import { MmauxTrainerError } from './errors.js';
 import { jsonErrorOffset } from './json-error-offset.js';
 
 // Reading run and grid files for the report. Every problem becomes a BAD_RUN_DIR error that

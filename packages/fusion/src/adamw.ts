@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
+import { MmauxFusionError } from './errors.js';
+import { type AdamWSlot, adamwUpdate } from './kernels/adamw-update.js';
+import type { LearningRateSchedule } from './schedules.js';
 
 /** `{ name, tensor }`, as tfjs optimizers take and return weights. */
 type NamedTensor = { name: string; tensor: tf.Tensor };
-import { MmauxFusionError } from './errors.js';
-import type { LearningRateSchedule } from './schedules.js';
 
 /** Options of {@link AdamW}. */
 export interface AdamWOptions {
@@ -112,34 +113,42 @@ export class AdamW extends tf.Optimizer {
       : Object.entries(variableGradients);
     const t = this.iterations + 1;
     const lr = this.learningRateAt(this.iterations);
-    const correction1 = 1 - this.beta1 ** t;
-    const correction2 = 1 - this.beta2 ** t;
     const registered = tf.engine().registeredVariables;
-    tf.tidy(() => {
-      for (const [name, gradient] of entries) {
-        if (gradient == null) continue;
-        const variable = registered[name];
-        if (variable === undefined) {
-          throw new MmauxFusionError('INVALID_OPTION', `AdamW.applyGradients: no variable named "${name}" is registered (disposed?).`);
-        }
-        let moments = this.moments.get(name);
-        if (moments === undefined) {
-          moments = {
-            m: tf.variable(tf.zerosLike(variable), false),
-            v: tf.variable(tf.zerosLike(variable), false),
-          };
-          this.moments.set(name, moments);
-        }
-        const decay = this.decayExclude(name) ? 0 : lr * this.weightDecay;
-        const decayed = decay === 0 ? variable : tf.mul(variable, 1 - decay);
-        const m = tf.add(tf.mul(moments.m, this.beta1), tf.mul(gradient, 1 - this.beta1));
-        const v = tf.add(tf.mul(moments.v, this.beta2), tf.mul(tf.square(gradient), 1 - this.beta2));
-        moments.m.assign(m);
-        moments.v.assign(v);
-        const step = tf.div(tf.div(m, correction1), tf.add(tf.sqrt(tf.div(v, correction2)), this.epsilon));
-        variable.assign(tf.sub(decayed, tf.mul(step, lr)));
+    const slots: AdamWSlot[] = [];
+    const targets: Array<{ variable: tf.Variable; moments: Moments }> = [];
+    for (const [name, gradient] of entries) {
+      if (gradient == null) continue;
+      const variable = registered[name];
+      if (variable === undefined) {
+        throw new MmauxFusionError('INVALID_OPTION', `AdamW.applyGradients: no variable named "${name}" is registered (disposed?).`);
       }
+      if (!tf.util.arraysEqual(gradient.shape, variable.shape)) {
+        throw new MmauxFusionError('INVALID_SHAPE', `AdamW.applyGradients: the gradient of "${name}" has shape [${gradient.shape.join(', ')}] but the variable has [${variable.shape.join(', ')}].`);
+      }
+      let moments = this.moments.get(name);
+      if (moments === undefined) {
+        moments = { m: tf.variable(tf.zerosLike(variable), false), v: tf.variable(tf.zerosLike(variable), false) };
+        this.moments.set(name, moments);
+      }
+      const keep = this.decayExclude(name) ? 1 : 1 - lr * this.weightDecay;
+      slots.push({ param: variable, gradient, m: moments.m, v: moments.v, keep });
+      targets.push({ variable, moments });
+    }
+    // One fused update of every variable (a single kernel on wasm and cpu), then each variable
+    // takes its new storage; assign() frees the old one.
+    const updated = adamwUpdate(slots, {
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+      stepSize: lr / (1 - this.beta1 ** t),
+      correction2: 1 - this.beta2 ** t,
     });
+    targets.forEach(({ variable, moments }, i) => {
+      variable.assign(updated[3 * i]!);
+      moments.m.assign(updated[3 * i + 1]!);
+      moments.v.assign(updated[3 * i + 2]!);
+    });
+    tf.dispose(updated);
     this.incrementIterations();
   }
 

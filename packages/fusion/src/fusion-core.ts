@@ -1,28 +1,56 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { FusionConfig } from './config.js';
-import type { CheckedBatch, ImageFeatures, TextFeatures } from './features.js';
+import type { CheckedBatch, FusionInput } from './features.js';
 import type { ForwardContext } from './layers.js';
 
-/** What a fusion core computes for a batch of (text, image) pairs. */
-export interface FuseResult {
-  /** `[N, hiddenDim]` fused representation (input of the classifier and the ITM head). */
-  fused: tf.Tensor2D;
-  /** `[N, hiddenDim]` text output of a transformer kind (for `itcSource: 'fusion'`). */
+/** Per-post tensors of one modality, posts along axis 0. */
+export type Rows = Record<string, tf.Tensor>;
+
+/** What the caller of {@link FusionCore.encode} will need besides the fused rows. */
+export interface CoreNeeds {
+  /** The ITC sources of `itcSource: 'fusion'` (`textSummary`, `imageSummary`). */
+  summaries: boolean;
+  /** Texts will be re-paired with other images (the ITM pass): keep the text side separable. */
+  itm: boolean;
+}
+
+/** Each modality's share of the work, computed once per batch. */
+export interface Encoded {
+  /** Text-side rows; the ITM pass reorders them (row i becomes post partner[i]'s). */
+  text: Rows;
+  /** Image-side rows, shared by every text paired with them. */
+  image: Rows;
+  /** `[N, hiddenDim]` ITC source of the text, when a late-fusion kind computes it here. */
   textSummary?: tf.Tensor2D;
-  /** `[N, hiddenDim]` image output of a transformer kind (for `itcSource: 'fusion'`). */
+  /** `[N, hiddenDim]` ITC source of the image, likewise. */
   imageSummary?: tf.Tensor2D;
 }
 
-/**
- * The fusion layers of one kind. The image side is prepared once per batch and reused by every
- * text paired with it: the matched pass and the ITM pass with swapped texts share it.
- */
-export interface FusionCore {
-  /** Image-only computation (projections, keys/values, embeddings); `undefined` for text-only. */
-  prepareImage(image: ImageFeatures | undefined, batch: CheckedBatch, ctx: ForwardContext): unknown;
-  /** Fuses texts with a prepared image batch (row i with row i). */
-  fuse(text: TextFeatures | undefined, textBatch: CheckedBatch, prepared: unknown, ctx: ForwardContext): FuseResult;
+/** What {@link FusionCore.fuse} returns for R text rows. */
+export interface FuseResult {
+  /** `[R, hiddenDim]` fused representation (input of the classifier and the ITM head). */
+  fused: tf.Tensor2D;
+  /** `[R, hiddenDim]` text output of a transformer kind (its ITC source). */
+  textSummary?: tf.Tensor2D;
+  /** `[R, hiddenDim]` image output of a transformer kind (its ITC source). */
+  imageSummary?: tf.Tensor2D;
 }
 
-/** Creates the cores; each registers its weights in the store in a fixed order. */
-export type CoreFactory = (config: FusionConfig) => FusionCore;
+/** What a kind reads of its inputs, so a caller can build only that (see `FusionModel.reads`). */
+export interface InputReads {
+  /** `'all'` tokens, only the `'first'` (`<s>`/CLS), or `'none'` (pooled only). */
+  textTokens: 'all' | 'first' | 'none';
+  /** `'all'` patches, only the `'first'` (ViT's CLS), or `'none'` (pooled only). */
+  imagePatches: 'all' | 'first' | 'none';
+}
+
+/**
+ * The fusion layers of one kind, in two stages: `encode` does each modality's work alone once
+ * per batch, `fuse` combines R text rows with the N image rows (text row r with image row
+ * r mod N). The matched pass and the ITM pass (texts swapped) go through one `fuse` of 2N rows,
+ * so every weight is multiplied once per step.
+ */
+export interface FusionCore {
+  readonly reads: InputReads;
+  encode(input: FusionInput, batch: CheckedBatch, ctx: ForwardContext, needs: CoreNeeds): Encoded;
+  fuse(text: Rows, image: Rows, textBatch: CheckedBatch, ctx: ForwardContext, needs: CoreNeeds): FuseResult;
+}

@@ -1,13 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRng, LogitScale, type Rng } from '@mmaux/losses';
-import { type FusionConfig, type FusionKind, type FusionModelOptions, isTransformerKind, isUnimodalKind, resolveConfig } from './config.js';
+import { type FusionConfig, type FusionKind, type FusionModelOptions, isUnimodalKind, resolveConfig } from './config.js';
 import { MmauxFusionError } from './errors.js';
 import { type CheckedBatch, checkInput, type FusionInput, type ImageFeatures, type TextFeatures } from './features.js';
-import type { FusionCore } from './fusion-core.js';
-import { attentionCore, concatCore, gmuCore, imageOnlyCore, textOnlyCore } from './late-fusion.js';
+import { attentionCore } from './cores/attention.js';
+import { concatCore } from './cores/concat.js';
+import { dualStreamCore } from './cores/dual-stream.js';
+import { gmuCore } from './cores/gmu.js';
+import { rowRange } from './cores/rows.js';
+import { singleStreamCore } from './cores/single-stream.js';
+import { imageOnlyCore, textOnlyCore } from './cores/unimodal.js';
+import type { CoreNeeds, FuseResult, FusionCore, InputReads, Rows } from './fusion-core.js';
 import { dense, dropout, type ForwardContext, selectRows } from './layers.js';
 import { saveFusionModel } from './save-load.js';
-import { dualStreamCore, singleStreamCore } from './transformer-fusion.js';
 import { type DenseWeights, denseWeights, type NamedWeight, WeightStore } from './weights.js';
 
 /** Options of {@link FusionModel.forward} and {@link FusionModel.matchLogits}. */
@@ -20,20 +25,32 @@ export interface ForwardOptions {
    */
   rng?: Rng;
   /**
-   * Also score swapped pairs for ITM: post i's image with post `itmPartner[i]`'s text, sharing
-   * the image-side computation with the matched pass. A function receives the matched outputs
-   * first (for hard negatives drawn from the ITC similarity). Not for unimodal kinds.
+   * Also score swapped pairs for ITM: post i's image with post `itmPartner[i]`'s text. Both
+   * pairings go through the fusion layers together, sharing each modality's own computation. A
+   * function receives the matched pairs' ITC embeddings first (for hard negatives drawn from the
+   * ITC similarity). Not for unimodal kinds.
    */
-  itmPartner?: ArrayLike<number> | ((matched: FusionOutput) => ArrayLike<number>);
+  itmPartner?: ArrayLike<number> | ((matched: ItcEmbeddings) => ArrayLike<number>);
+  /**
+   * Compute the ITC embeddings (`textEmbedding`, `imageEmbedding`); a CE-only step leaves them
+   * out. @defaultValue true
+   */
+  embeddings?: boolean;
+}
+
+/** The ITC embeddings of the matched pairs, `[N, projectionDim]` each, unnormalised. */
+export interface ItcEmbeddings {
+  textEmbedding: tf.Tensor2D;
+  imageEmbedding: tf.Tensor2D;
 }
 
 /** What {@link FusionModel.forward} returns; the caller owns (and disposes) the tensors. */
 export interface FusionOutput {
   /** `[N, numClasses]` class logits (classifier on dropout(fused)). */
   classLogits: tf.Tensor2D;
-  /** `[N, projectionDim]` text embedding for ITC, unnormalised; `null` for unimodal kinds. */
+  /** `[N, projectionDim]` text embedding for ITC, unnormalised; `null` for unimodal kinds and with `embeddings: false`. */
   textEmbedding: tf.Tensor2D | null;
-  /** `[N, projectionDim]` image embedding for ITC, unnormalised; `null` for unimodal kinds. */
+  /** `[N, projectionDim]` image embedding for ITC, unnormalised; `null` as `textEmbedding`. */
   imageEmbedding: tf.Tensor2D | null;
   /** `[N, hiddenDim]` fused representation of each (text i, image i) pair. */
   fused: tf.Tensor2D;
@@ -77,31 +94,31 @@ function readPartner(fn: string, partner: ArrayLike<number>, n: number): Int32Ar
   return out;
 }
 
-/** The checked-batch facts of `text` rows reordered by `partner`. */
-function permuteBatch(batch: CheckedBatch, partner: Int32Array): CheckedBatch {
+/** The checked-batch facts of text rows taken in `order` (row i is post order[i]). */
+function reorderBatch(batch: CheckedBatch, order: Int32Array): CheckedBatch {
+  if (batch.mask === undefined) return { ...batch, n: order.length };
   const l = batch.textLength!;
-  const mask = new Float32Array(partner.length * l);
-  const lastReal = new Int32Array(partner.length);
-  partner.forEach((j, i) => {
+  const mask = new Float32Array(order.length * l);
+  const lastReal = new Int32Array(order.length);
+  order.forEach((j, i) => {
     mask.set(batch.mask!.subarray(j * l, (j + 1) * l), i * l);
     lastReal[i] = batch.lastReal![j] as number;
   });
-  return { ...batch, mask, lastReal };
+  return { ...batch, n: order.length, mask, lastReal };
 }
 
-/** Text features of posts `partner[i]`, as one-hot products (differentiable on every backend). */
-export function swapTexts(text: TextFeatures, partner: ArrayLike<number>): TextFeatures {
-  return {
-    tokens: selectRows(text.tokens, partner),
-    mask: selectRows(text.mask.dtype === 'float32' ? text.mask : tf.cast(text.mask, 'float32'), partner),
-    pooled: selectRows(text.pooled, partner),
-  };
+/** Text-side rows taken in `order` (differentiable row selection). */
+function reorderRows(rows: Rows, order: Int32Array): Rows {
+  return Object.fromEntries(Object.entries(rows).map(([name, t]) => [name, selectRows(t, order)]));
 }
 
-/** The text reduced to its first token (all a late-fusion kind reads besides `pooled`). */
-function firstTokenOnly(text: TextFeatures): TextFeatures {
-  const [n, , d] = text.tokens.shape;
-  return { tokens: tf.slice(text.tokens, [0, 0, 0], [n, 1, d]), mask: tf.ones([n, 1]), pooled: text.pooled };
+/** `[0, 1, …, n − 1, partner[0], …, partner[n − 1]]`: the matched rows, then the swapped ones. */
+function matchedThenSwapped(partner: Int32Array): Int32Array {
+  const n = partner.length;
+  const order = new Int32Array(2 * n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.set(partner, n);
+  return order;
 }
 
 /**
@@ -195,15 +212,24 @@ export class FusionModel {
     return { training: options.training ?? false, rng: options.rng ?? this.dropoutRng };
   }
 
-  private embed(input: FusionInput, result: { textSummary?: tf.Tensor2D; imageSummary?: tf.Tensor2D }) {
-    if (this.textProjection === null || this.imageProjection === null) return { textEmbedding: null, imageEmbedding: null };
+  /**
+   * What this kind reads of its inputs: a caller (the trainer's feature cache) builds only
+   * that. `'first'` token or patch: a `[N, 1, D]` tensor is enough; `'none'`: a `[N, 1, D]`
+   * placeholder is enough (only `pooled` is read).
+   */
+  get reads(): InputReads {
+    return this.core.reads;
+  }
+
+  /** The ITC embeddings from their sources: the fusion layers' per-modality parts, or the pooled features. */
+  private embed(input: FusionInput, source: { textSummary?: tf.Tensor2D; imageSummary?: tf.Tensor2D }): ItcEmbeddings {
     const fromFusion = this.config.itcSource === 'fusion';
-    const t = fromFusion ? result.textSummary! : input.text!.pooled;
-    const v = fromFusion ? result.imageSummary! : input.image!.pooled;
+    const t = fromFusion ? source.textSummary! : input.text!.pooled;
+    const v = fromFusion ? source.imageSummary! : input.image!.pooled;
     // Pooled features are frozen inputs (constants); fusion outputs carry gradients back.
     return {
-      textEmbedding: dense(t, this.textProjection, undefined, !fromFusion) as tf.Tensor2D,
-      imageEmbedding: dense(v, this.imageProjection, undefined, !fromFusion) as tf.Tensor2D,
+      textEmbedding: dense(t, this.textProjection!, undefined, !fromFusion) as tf.Tensor2D,
+      imageEmbedding: dense(v, this.imageProjection!, undefined, !fromFusion) as tf.Tensor2D,
     };
   }
 
@@ -240,23 +266,56 @@ export class FusionModel {
       throw new MmauxFusionError('UNSUPPORTED', `${fn}: a '${this.kind}' model has no ITM head (unimodal kinds see one modality); leave itmPartner out.`);
     }
     const ctx = this.context(options);
-    const text = input.text;
-    const image = input.image;
+    const wantEmbeddings = this.textProjection !== null && (options.embeddings ?? true);
+    const fromFusion = this.config.itcSource === 'fusion';
+    const needs: CoreNeeds = { summaries: wantEmbeddings && fromFusion, itm: options.itmPartner !== undefined };
     return tf.tidy(() => {
-      const prepared = this.core.prepareImage(image, batch, ctx);
-      const result = this.core.fuse(text, batch, prepared, ctx);
-      const classLogits = dense(dropout(result.fused, this.config.dropout, ctx), this.classifier.kernel, this.classifier.bias) as tf.Tensor2D;
-      const output: FusionOutput = { classLogits, ...this.embed(input, result), fused: result.fused };
-      if (options.itmPartner !== undefined) {
-        const raw = typeof options.itmPartner === 'function' ? options.itmPartner(output) : options.itmPartner;
-        const partner = readPartner(fn, raw, batch.n);
-        // Late-fusion kinds read only the first token (or pooled): swap just that much.
-        const source = isTransformerKind(this.kind) ? text! : firstTokenOnly(text!);
-        const sourceBatch = isTransformerKind(this.kind) ? batch : { ...batch, textLength: 1, mask: new Float32Array(batch.n).fill(1), lastReal: new Int32Array(batch.n) };
-        const swapped = swapTexts(source, partner);
-        const swappedResult = this.core.fuse(swapped, permuteBatch(sourceBatch, partner), prepared, ctx);
-        output.matchLogits = dense(swappedResult.fused, this.itm!.kernel, this.itm!.bias) as tf.Tensor2D;
-        output.partner = partner;
+      const n = batch.n;
+      const encoded = this.core.encode(input, batch, ctx, needs);
+      // Late-fusion kinds give their ITC sources with the encoding; transformers after fusing.
+      let embeddings = wantEmbeddings && (!fromFusion || encoded.textSummary !== undefined) ? this.embed(input, encoded) : null;
+      const embedFrom = (result: FuseResult, rows: number) => {
+        if (embeddings === null && wantEmbeddings) {
+          embeddings = this.embed(input, { textSummary: rowRange(result.textSummary!, 0, rows), imageSummary: rowRange(result.imageSummary!, 0, rows) });
+        }
+      };
+      let matched: FuseResult | null = null;
+      let partner: Int32Array | null = null;
+      const raw = options.itmPartner;
+      if (typeof raw === 'function') {
+        if (embeddings === null) {
+          // Hard negatives need the similarity before the swapped pass: fuse the matched pairs first.
+          matched = this.core.fuse(encoded.text, encoded.image, batch, ctx, needs);
+          embedFrom(matched, n);
+        }
+        if (embeddings === null) throw new MmauxFusionError('INVALID_OPTION', `${fn}: an itmPartner function needs the ITC embeddings; leave embeddings on.`);
+        partner = readPartner(fn, raw(embeddings), n);
+      } else if (raw !== undefined) {
+        partner = readPartner(fn, raw, n);
+      }
+      let fused: tf.Tensor2D;
+      let swappedFused: tf.Tensor2D | null = null;
+      if (partner === null) {
+        matched = this.core.fuse(encoded.text, encoded.image, batch, ctx, needs);
+        embedFrom(matched, n);
+        fused = matched.fused;
+      } else if (matched !== null) {
+        fused = matched.fused;
+        swappedFused = this.core.fuse(reorderRows(encoded.text, partner), encoded.image, reorderBatch(batch, partner), ctx, needs).fused;
+      } else {
+        // The matched and the swapped pairs as 2N rows of one pass.
+        const order = matchedThenSwapped(partner);
+        const both = this.core.fuse(reorderRows(encoded.text, order), encoded.image, reorderBatch(batch, order), ctx, needs);
+        embedFrom(both, n);
+        fused = rowRange(both.fused, 0, n);
+        swappedFused = rowRange(both.fused, n, n);
+      }
+      const classLogits = dense(dropout(fused, this.config.dropout, ctx), this.classifier.kernel, this.classifier.bias) as tf.Tensor2D;
+      const e = embeddings as ItcEmbeddings | null;
+      const output: FusionOutput = { classLogits, textEmbedding: e?.textEmbedding ?? null, imageEmbedding: e?.imageEmbedding ?? null, fused };
+      if (swappedFused !== null) {
+        output.matchLogits = dense(swappedFused, this.itm!.kernel, this.itm!.bias) as tf.Tensor2D;
+        output.partner = partner!;
       }
       return output as unknown as tf.TensorContainer;
     }) as unknown as FusionOutput;
@@ -289,9 +348,10 @@ export class FusionModel {
     }
     const batch = checkInput(fn, this.config, { text, image });
     const ctx = this.context(options);
+    const needs: CoreNeeds = { summaries: false, itm: false };
     return tf.tidy(() => {
-      const prepared = this.core.prepareImage(image, batch, ctx);
-      const { fused } = this.core.fuse(text, batch, prepared, ctx);
+      const encoded = this.core.encode({ text, image }, batch, ctx, needs);
+      const { fused } = this.core.fuse(encoded.text, encoded.image, batch, ctx, needs);
       return dense(fused, this.itm!.kernel, this.itm!.bias) as tf.Tensor2D;
     });
   }

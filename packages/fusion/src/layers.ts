@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { withGradient } from './custom-gradient.js';
+import { timesTransposed, transposedTimes } from './products.js';
 import type { Rng } from '@mmaux/losses';
 
 /** What a forward pass needs besides its inputs: train/eval mode and the dropout generator. */
@@ -8,16 +9,12 @@ export interface ForwardContext {
   rng: Rng;
 }
 
-/** `a · bᵀ` or `aᵀ · b` for rank-2 tensors, transposing explicitly on wasm (see matmul.ts). */
-function productT(a: tf.Tensor2D, b: tf.Tensor2D, transposeA: boolean, transposeB: boolean): tf.Tensor2D {
-  if (tf.getBackend() !== 'wasm') return tf.matMul(a, b, transposeA, transposeB);
-  return tf.matMul(transposeA ? tf.transpose(a) : a, transposeB ? tf.transpose(b) : b);
-}
-
 /**
  * `x · kernel + bias` over the last axis of a tensor of any rank ≥ 2, as one differentiable op
- * that saves only `x` and the kernel for its gradient (`dx = dy·Wᵀ`, `dW = xᵀ·dy`,
- * `db = Σ dy`, transposes done explicitly on wasm).
+ * with the analytic gradient `dx = dy·Wᵀ`, `dW = xᵀ·dy`, `db = Σ dy` (products oriented for
+ * wasm, see products.ts). A kernel that is a variable is read back from the variable in the
+ * backward pass instead of being saved: saving copies it on wasm, and the copy would have to be
+ * packed for XNNPACK again.
  *
  * With `constantInput`, `x` is treated as a constant: no gradient flows into it and `dy·Wᵀ`
  * is never computed. The fusion layers use this on the encoder features, which are frozen
@@ -33,20 +30,23 @@ export function dense(
   const outDim = kernel.shape[1] as number;
   const outShape = [...x.shape.slice(0, -1), outDim];
   const params: tf.Tensor[] = bias === undefined ? [kernel] : [kernel, bias];
+  const kernelIsVariable = kernel instanceof tf.Variable;
   // Reshapes happen inside the op: a recorded reshape would save (on wasm: copy) its input.
   return withGradient<tf.Tensor>(constantInput ? params : [x, ...params], (inputs, save) => {
     const input = constantInput ? x : (inputs[0] as tf.Tensor);
     const [w, b] = (constantInput ? inputs : inputs.slice(1)) as [tf.Tensor2D, tf.Tensor1D | undefined];
     const flat = tf.reshape(input, [-1, inDim]) as tf.Tensor2D;
-    save([flat, w]);
+    save(kernelIsVariable ? [flat] : [flat, w]);
     const product = tf.matMul(flat, w);
     return {
       value: tf.reshape(b === undefined ? product : tf.add(product, b), outShape),
-      gradFunc: (dy, [sx, sw]) => {
+      gradFunc: (dy, saved) => {
+        const sx = saved[0] as tf.Tensor2D;
+        const sw = (kernelIsVariable ? kernel : saved[1]) as tf.Tensor2D;
         const g = tf.reshape(dy, [-1, outDim]) as tf.Tensor2D;
         const grads: tf.Tensor[] = [];
-        if (!constantInput) grads.push(tf.reshape(productT(g, sw as tf.Tensor2D, false, true), x.shape));
-        grads.push(productT(sx as tf.Tensor2D, g, true, false));
+        if (!constantInput) grads.push(tf.reshape(timesTransposed(g, sw), x.shape));
+        grads.push(transposedTimes(sx, g));
         if (b !== undefined) grads.push(tf.sum(g, 0));
         return grads;
       },
@@ -165,8 +165,19 @@ export function selectRows<T extends tf.Tensor>(x: T, indices: ArrayLike<number>
   }));
 }
 
-/** `x[:, position, :]` of a `[N, S, D]` tensor as `[N, D]`. */
+/**
+ * `x[:, position, :]` of a `[N, S, D]` tensor as `[N, D]`: a reshape when S = 1, else a row
+ * gather of the `[N·S, D]` view (tfjs-backend-wasm's slice costs as much as copying all of x).
+ * Differentiable: the gradient pads `dy` back into position.
+ */
 export function tokenAt(x: tf.Tensor3D, position: number): tf.Tensor2D {
-  const [n, , d] = x.shape;
-  return tf.reshape(tf.slice(x, [0, position, 0], [n, 1, d]), [n, d]);
+  const [n, s, d] = x.shape;
+  if (s === 1) return tf.reshape(x, [n, d]);
+  return withGradient<tf.Tensor2D>([x], ([input]) => {
+    const rows = Int32Array.from({ length: n }, (_, i) => i * s + position);
+    return {
+      value: tf.gather(tf.reshape(input as tf.Tensor, [n * s, d]), tf.tensor1d(rows, 'int32')),
+      gradFunc: (dy) => [tf.pad(tf.reshape(dy, [n, 1, d]), [[0, 0], [position, s - 1 - position], [0, 0]])],
+    };
+  });
 }

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   contrastiveLogits,
-  contrastiveRetrieval,
   createRng,
   itcLossFromLogits,
   itmLoss,
@@ -15,7 +14,7 @@ import {
 import { isUnimodalKind } from './config.js';
 import { MmauxFusionError } from './errors.js';
 import type { FusionInput, ImageFeatures, TextFeatures } from './features.js';
-import type { FusionModel, FusionOutput } from './fusion-model.js';
+import type { FusionModel, ItcEmbeddings } from './fusion-model.js';
 
 /** Options of {@link createTrainStep}. */
 export interface TrainStepOptions {
@@ -62,7 +61,7 @@ export interface TrainStepResult {
   itc: number | null;
   /** ITM loss; `null` when `betaItm` is 0. */
   itm: number | null;
-  /** In-batch text→image retrieval top-1 from the ITC logits; `null` for unimodal kinds. */
+  /** In-batch text→image retrieval top-1 from the ITC logits; `null` when ITC is off. */
   retrievalTop1: number | null;
   /** Fraction of ITM pairs classified right; `null` when `betaItm` is 0. */
   itmAccuracy: number | null;
@@ -109,16 +108,6 @@ function releaseTape(): void {
   if (state.gradientDepth !== 0 || !state.activeTape) return;
   for (const node of state.activeTape) for (const t of node.saved ?? []) t.dispose();
   state.activeTape = null as unknown as typeof state.activeTape;
-}
-
-function argmaxRows(values: ArrayLike<number>, n: number, k: number): Int32Array {
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let j = 1; j < k; j++) if ((values[i * k + j] as number) > (values[i * k + best] as number)) best = j;
-    out[i] = best;
-  }
-  return out;
 }
 
 /**
@@ -189,6 +178,10 @@ export function createTrainStep(model: FusionModel, options: TrainStepOptions): 
   const normalize = options.ceNormalize ?? 'batch';
   let steps = 0;
 
+  // Embeddings are computed only when a loss or the hard-negative sampler reads them.
+  const wantEmbeddings = !unimodal && (useItc || (useItm && strategy === 'hard'));
+  const off = { checkFinite: false };
+
   const step = async (batch: TrainBatch): Promise<TrainStepResult> => {
     const sfn = 'TrainStep.step';
     if (batch === null || typeof batch !== 'object') {
@@ -200,92 +193,91 @@ export function createTrainStep(model: FusionModel, options: TrainStepOptions): 
       throw new MmauxFusionError('MISSING_INPUT', `${sfn}: batch has neither text nor image features.`);
     }
     const labels = readLabels(sfn, batch.labels, n, model.config.numClasses);
-    const record: Partial<Record<'ce' | 'itc' | 'itm', number>> & {
-      retrievalTop1?: number;
-      itmAccuracy?: number;
-      accuracy?: number;
-    } = {};
     const reportsRate = typeof (optimizer as { currentLearningRate?: unknown }).currentLearningRate === 'function';
     const learningRate = reportsRate ? (optimizer as unknown as { currentLearningRate(): number }).currentLearningRate() : null;
     let itmLabels: Int32Array | null = null;
-    let logitsPerText: tf.Tensor2D | null = null;
+    // Every figure of the step, packed into one tensor so that the step reads the device once.
+    let figures: tf.Tensor1D | null = null;
 
     const lossFn = (): tf.Scalar => {
-      const choosePartner = (matched: FusionOutput): Int32Array => {
+      const choosePartner = (matched: ItcEmbeddings | null): Int32Array => {
         const pairs = sampleItmPairs(n, {
           rng: pairRng,
           matchProbability,
           strategy,
           // Logits per image (row i: image i against every text), detached: only values are read.
-          similarity: strategy === 'hard' ? tf.transpose(logitsFor(matched)) : undefined,
+          similarity: matched === null ? undefined : tf.transpose(contrastiveLogits(matched.textEmbedding, matched.imageEmbedding, model.logitScale!, off)),
         });
         itmLabels = pairs.labels;
         return pairs.partner;
       };
-      const logitsFor = (out: FusionOutput): tf.Tensor2D => {
-        if (logitsPerText === null) {
-          // Kept: with hard negatives it is first made inside forward's tidy; disposed after the step.
-          logitsPerText = tf.keep(contrastiveLogits(out.textEmbedding!, out.imageEmbedding!, model.logitScale!));
-        }
-        return logitsPerText;
-      };
+      // Random negatives are drawn up front, so both pairings go through one pass; hard ones
+      // need the matched pairs' similarity first.
+      const itmPartner = !useItm ? undefined : strategy === 'hard' ? choosePartner : choosePartner(null);
       const out = model.forward(input, {
         training: true,
+        embeddings: wantEmbeddings,
         ...(dropoutRng === undefined ? {} : { rng: dropoutRng }),
-        ...(useItm ? { itmPartner: choosePartner } : {}),
+        ...(itmPartner === undefined ? {} : { itmPartner }),
       });
-      const ce = weightedCrossEntropy(out.classLogits, labels, classWeights, { normalize });
-      record.ce = ce.dataSync()[0]!;
-      const predictions = argmaxRows(out.classLogits.dataSync(), n, model.config.numClasses);
-      record.accuracy = predictions.reduce((acc, p, i) => acc + (p === labels[i] ? 1 : 0), 0) / n;
+      const ce = weightedCrossEntropy(out.classLogits, labels, classWeights, { normalize, ...off });
+      const hits = (logits: tf.Tensor2D, targets: tf.Tensor1D) => tf.mean(tf.cast(tf.equal(tf.argMax(logits, 1), targets), 'float32'));
+      const accuracy = hits(out.classLogits, tf.tensor1d(labels, 'int32'));
       let itc: tf.Scalar | undefined;
       let itm: tf.Scalar | undefined;
-      if (!unimodal) {
-        const logits = logitsFor(out);
-        record.retrievalTop1 = contrastiveRetrieval(logits, { k: [1] }).textToImage.top1;
-        if (useItc) {
-          itc = itcLossFromLogits(logits);
-          record.itc = itc.dataSync()[0]!;
-        }
+      let retrieval: tf.Scalar | undefined;
+      let itmAccuracy: tf.Scalar | undefined;
+      if (useItc) {
+        const logits = contrastiveLogits(out.textEmbedding!, out.imageEmbedding!, model.logitScale!, off);
+        itc = itcLossFromLogits(logits, off);
+        retrieval = hits(logits, tf.range(0, n, 1, 'int32') as tf.Tensor1D) as tf.Scalar;
       }
       if (useItm) {
-        itm = itmLoss(out.matchLogits!, itmLabels!);
-        record.itm = itm.dataSync()[0]!;
-        const guesses = argmaxRows(out.matchLogits!.dataSync(), n, 2);
-        record.itmAccuracy = guesses.reduce((acc, g, i) => acc + (g === itmLabels![i] ? 1 : 0), 0) / n;
+        itm = itmLoss(out.matchLogits!, itmLabels!, off);
+        itmAccuracy = hits(out.matchLogits!, tf.tensor1d(itmLabels!, 'int32')) as tf.Scalar;
       }
-      return jointLoss({ ce, ...(itc ? { itc } : {}), ...(itm ? { itm } : {}) }, { betaItc, betaItm, scheme });
+      const total = jointLoss({ ce, ...(itc ? { itc } : {}), ...(itm ? { itm } : {}) }, { betaItc, betaItm, scheme, ...off });
+      const zero = tf.scalar(0);
+      figures = tf.keep(tf.stack([total, ce, itc ?? zero, itm ?? zero, accuracy, retrieval ?? zero, itmAccuracy ?? zero]) as tf.Tensor1D);
+      return total;
     };
 
-    let value: tf.Scalar;
     let grads: tf.NamedTensorMap;
+    let values: Float32Array;
     try {
-      ({ value, grads } = tf.variableGrads(lossFn, model.trainableWeights));
+      const result = tf.variableGrads(lossFn, model.trainableWeights);
+      grads = result.grads;
+      result.value.dispose();
+      values = (figures as tf.Tensor1D | null)!.dataSync() as Float32Array;
     } catch (err) {
       releaseTape();
       if (err instanceof MmauxLossError && err.code === 'NON_FINITE') {
-        throw new MmauxFusionError(
-          'NON_FINITE',
-          `${sfn}: step ${steps}: ${err.message} Lower the learning rate, or check the features for NaN/Infinity.`,
-          { cause: err },
-        );
+        throw new MmauxFusionError('NON_FINITE', `${sfn}: step ${steps}: ${err.message} Lower the learning rate, or check the features for NaN/Infinity.`, { cause: err });
       }
       throw err;
     } finally {
-      if (logitsPerText !== null) (logitsPerText as tf.Tensor).dispose();
+      (figures as tf.Tensor1D | null)?.dispose();
     }
-    const loss = value.dataSync()[0]!;
+    const [loss, ce, itc, itm, accuracy, retrievalTop1, itmAccuracy] = Array.from(values) as [number, number, number, number, number, number, number];
+    const bad = ([['ce', ce], ['itc', useItc ? itc : 0], ['itm', useItm ? itm : 0], ['loss', loss]] as const).find(([, v]) => !Number.isFinite(v));
+    if (bad !== undefined) {
+      tf.dispose(Object.values(grads));
+      throw new MmauxFusionError(
+        'NON_FINITE',
+        `${sfn}: step ${steps}: the ${bad[0]} loss is ${bad[1]}; nothing was updated. Lower the learning rate, or check the features for NaN/Infinity.`,
+      );
+    }
     optimizer.applyGradients(grads);
-    tf.dispose([value, ...Object.values(grads)]);
+    tf.dispose(Object.values(grads));
     if (clamp && model.logitScale !== null) model.logitScale.clampInPlace();
     const result: TrainStepResult = {
       loss,
-      ce: record.ce!,
-      itc: record.itc ?? null,
-      itm: record.itm ?? null,
-      retrievalTop1: record.retrievalTop1 ?? null,
-      itmAccuracy: record.itmAccuracy ?? null,
-      accuracy: record.accuracy!,
+      ce,
+      itc: useItc ? itc : null,
+      itm: useItm ? itm : null,
+      retrievalTop1: useItc ? retrievalTop1 : null,
+      itmAccuracy: useItm ? itmAccuracy : null,
+      accuracy,
       learningRate,
       step: steps,
     };

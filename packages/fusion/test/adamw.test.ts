@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createRng } from '@mmaux/losses';
 import { AdamW, constantSchedule, linearWarmupDecay, MmauxFusionError } from '../src/index.js';
 import { BACKENDS, expectClose, useBackend } from './helpers.js';
 
@@ -26,6 +27,35 @@ describe.each(BACKENDS)('AdamW on %s', (backend) => {
     expect(opt.iterations).toBe(2);
     opt.dispose();
     w.dispose();
+  });
+
+  it('one fused update of many variables equals the formula entry by entry (vector lanes and tail)', () => {
+    // Sizes that exercise the 4-lane loop and the scalar tail of the fused kernel.
+    const shapes = [[37, 29], [5], [1027], []];
+    const rng = createRng(3);
+    const values = shapes.map((s) => Float32Array.from({ length: s.reduce((a, b) => a * b, 1) }, () => 4 * rng() - 2));
+    const vars = shapes.map((s, i) => tf.variable(tf.tensor(values[i]!, s)));
+    const grads = (step: number) => vars.map((v, i) => Float32Array.from({ length: v.size }, (_, k) => Math.sin(step + 7 * i + k)));
+    const opt = new AdamW({ learningRate: 0.01, weightDecay: 0.3, decayExclude: (name) => name === vars[1]!.name });
+    const expected = values.map((x) => Array.from(x, Number));
+    const m = expected.map((x) => x.map(() => 0));
+    const v = expected.map((x) => x.map(() => 0));
+    for (let t = 1; t <= 3; t++) {
+      const g = grads(t);
+      opt.applyGradients(Object.fromEntries(vars.map((w, i) => [w.name, tf.tensor(g[i]!, w.shape)])));
+      expected.forEach((theta, i) => {
+        const keep = i === 1 ? 1 : 1 - 0.01 * 0.3;
+        theta.forEach((x, k) => {
+          const gk = g[i]![k]!;
+          m[i]![k] = 0.9 * m[i]![k]! + 0.1 * gk;
+          v[i]![k] = 0.999 * v[i]![k]! + 0.001 * gk * gk;
+          theta[k] = x * keep - (0.01 * (m[i]![k]! / (1 - 0.9 ** t))) / (Math.sqrt(v[i]![k]! / (1 - 0.999 ** t)) + 1e-8);
+        });
+      });
+    }
+    vars.forEach((w, i) => expectClose(w.dataSync(), expected[i]!, 1e-5, 1e-6));
+    tf.dispose(vars);
+    opt.dispose();
   });
 
   it('decay is decoupled: a zero gradient still shrinks θ by (1 − lr·λ); no gradient leaves θ alone', () => {

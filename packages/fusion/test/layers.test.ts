@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dense, dropout, gelu, layerNorm, residualAdd, selectRows } from '../src/layers.js';
-import { feedForward, keyBias, multiHeadAttention, type AttentionWeights } from '../src/attention.js';
-import { matMul } from '../src/matmul.js';
+import { feedForward, keyBias, multiHeadAttention, type AttentionWeights } from '../src/cores/transformer-blocks.js';
 import { glorotUniform, truncatedNormal } from '../src/weights.js';
 import { createRng } from '@mmaux/losses';
 import { BACKENDS, expectClose, useBackend } from './helpers.js';
@@ -33,18 +32,6 @@ describe.each(BACKENDS)('custom gradients equal tfjs autodiff on %s', (backend) 
       tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI))), 1));
     expectClose(gelu(x).dataSync(), reference(x).dataSync());
     expectClose(tf.grad((x) => tf.sum(tf.mul(gelu(x), w)))(x).dataSync(), tf.grad((x) => tf.sum(tf.mul(reference(x), w)))(x).dataSync(), 1e-5, 1e-6);
-  });
-
-  it('matMul, rank 2 and batched rank 3', () => {
-    for (const [a, b, w] of [
-      [r([4, 5], 7), r([5, 3], 8), r([4, 3], 9)],
-      [r([2, 4, 5], 10), r([2, 5, 3], 11), r([2, 4, 3], 12)],
-    ] as Array<[tf.Tensor3D, tf.Tensor3D, tf.Tensor]>) {
-      expectClose(matMul(a, b).dataSync(), tf.matMul(a, b).dataSync());
-      const ours = tf.grads((a, b) => tf.sum(tf.mul(matMul(a as tf.Tensor3D, b as tf.Tensor3D), w)))([a, b]);
-      const theirs = tf.grads((a, b) => tf.sum(tf.mul(tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D), w)))([a, b]);
-      ours.forEach((o, i) => expectClose(o.dataSync(), theirs[i]!.dataSync(), 1e-5, 1e-5));
-    }
   });
 
   it('dense: value and gradients; with constantInput no gradient reaches x', () => {

@@ -184,11 +184,11 @@ describe('what ITC alone trains (wasm)', () => {
   });
 });
 
-describe('gradients against finite differences (cpu, float32)', () => {
+describe.each(BACKENDS)('gradients against finite differences (%s, float32)', (backend) => {
   let saved: string;
   beforeAll(async () => {
     saved = tf.getBackend();
-    await useBackend('cpu');
+    await useBackend(backend);
   });
   afterAll(async () => {
     await tf.setBackend(saved);
@@ -197,8 +197,9 @@ describe('gradients against finite differences (cpu, float32)', () => {
   // Per weight w, along a random unit direction d: (f(w + εd) − f(w − εd)) / 2ε ≈ ⟨∂f/∂w, d⟩.
   // ε = 1e-3 keeps ReLU kinks out of reach; float32 round-off is ~3e-4 at this ε.
   it.each(['concat', 'attention', 'gmu', 'single-stream', 'dual-stream'] as const)('%s, weight by weight', (kind) => {
-    const model = createFusionModel(kind, smallOptions({ dropout: 0, transformerDropout: 0 }));
-    const batch = randomBatch(6, { n: N });
+    // Widths on wasm's SIMD grid (multiples of 16), so that its fused kernels are what is checked.
+    const model = createFusionModel(kind, smallOptions({ dropout: 0, transformerDropout: 0, textDim: 16, imageDim: 32 }));
+    const batch = randomBatch(6, { n: N, textDim: 16, imageDim: 32 });
     const f = () => tf.tidy(() => jointObjective(model, batch).dataSync()[0]!);
     const { value, grads } = tf.variableGrads(() => jointObjective(model, batch), model.trainableWeights);
     const eps = 1e-3;

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { withGradient } from './custom-gradient.js';
-import { dense, dropout, type ForwardContext, geluSlope, geluValue, layerNorm, residualAdd } from './layers.js';
-import { type DenseWeights, denseWeights, type NormWeights, normWeights, type WeightStore } from './weights.js';
+import { withGradient } from '../custom-gradient.js';
+import { dense, dropout, type ForwardContext, geluSlope, geluValue, layerNorm, residualAdd } from '../layers.js';
+import { timesTransposed, transposedTimes } from '../products.js';
+import { type DenseWeights, denseWeights, type NormWeights, normWeights, type WeightStore } from '../weights.js';
 
 // On wasm every tensor tfjs saves for a backward pass is copied (its Identity kernel copies), and
 // recorded reshapes, adds and slices save their inputs. The attention and feed-forward blocks
@@ -168,24 +169,26 @@ export function feedForwardWeights(store: WeightStore, prefix: string, width: nu
  */
 export function feedForward(x: tf.Tensor3D, w: FeedForwardWeights): tf.Tensor3D {
   const [n, s, width] = x.shape;
-  return withGradient<tf.Tensor3D>([x, w.in.kernel, w.in.bias!, w.out.kernel, w.out.bias!], (inputs, save) => {
-    const [xi, w1, b1, w2, b2] = inputs as [tf.Tensor, tf.Tensor2D, tf.Tensor1D, tf.Tensor2D, tf.Tensor1D];
+  const w1 = w.in.kernel as tf.Tensor2D;
+  const w2 = w.out.kernel as tf.Tensor2D;
+  // The kernels are read from their variables in the backward pass (saving would copy them).
+  return withGradient<tf.Tensor3D>([x, w1, w.in.bias!, w2, w.out.bias!], (inputs, save) => {
+    const [xi, , b1, , b2] = inputs as [tf.Tensor, tf.Tensor2D, tf.Tensor1D, tf.Tensor2D, tf.Tensor1D];
     const flat = tf.reshape(xi, [-1, width]) as tf.Tensor2D;
     const pre = tf.add(tf.matMul(flat, w1), b1) as tf.Tensor2D;
-    save([flat, pre, w1, w2]);
+    save([flat, pre]);
     return {
       value: tf.reshape(tf.add(tf.matMul(geluValue(pre) as tf.Tensor2D, w2), b2), [n, s, width]),
       gradFunc: (dy, saved) => {
-        const [sx, sp, sw1, sw2] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+        const [sx, sp] = saved as [tf.Tensor2D, tf.Tensor2D];
         const g = tf.reshape(dy, [-1, width]) as tf.Tensor2D;
         const act = geluValue(sp) as tf.Tensor2D;
-        const dAct = tf.matMul(g, tf.transpose(sw2));
-        const dPre = tf.mul(dAct, geluSlope(sp)) as tf.Tensor2D;
+        const dPre = tf.mul(timesTransposed(g, w2), geluSlope(sp)) as tf.Tensor2D;
         return [
-          tf.reshape(tf.matMul(dPre, tf.transpose(sw1)), [n, s, width]),
-          tf.matMul(tf.transpose(sx), dPre),
+          tf.reshape(timesTransposed(dPre, w1), [n, s, width]),
+          transposedTimes(sx, dPre),
           tf.sum(dPre, 0),
-          tf.matMul(tf.transpose(act), g),
+          transposedTimes(act, g),
           tf.sum(g, 0),
         ];
       },

@@ -1,0 +1,20 @@
+import * as tf from '@tensorflow/tfjs';
+import type { CheckedBatch, TextFeatures } from '../features.js';
+
+/** `tokens` with padded positions set to 0, so no value there (not even NaN) reaches a layer. */
+export function cleanTokens(text: TextFeatures, batch: CheckedBatch): tf.Tensor3D {
+  const [n, l, d] = text.tokens.shape;
+  const keep = tf.tensor3d(batch.mask!, [n, l, 1]);
+  return tf.where(tf.greater(tf.broadcastTo(keep, [n, l, d]), 0.5), text.tokens, tf.zerosLike(text.tokens)) as tf.Tensor3D;
+}
+
+/** Rows `0 … count−1` of a `[rows, H]` table. */
+export function leadingRows(table: tf.Tensor, count: number): tf.Tensor2D {
+  return tf.slice(table, [0, 0], [count, table.shape[1] as number]) as tf.Tensor2D;
+}
+
+/** Row `index` of a `[rows, H]` table as `[H]`. */
+export function tableRow(table: tf.Tensor, index: number): tf.Tensor1D {
+  const width = table.shape[1] as number;
+  return tf.reshape(tf.slice(table, [index, 0], [1, width]), [width]) as tf.Tensor1D;
+}

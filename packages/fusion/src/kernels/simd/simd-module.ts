@@ -1,0 +1,35 @@
+import { adamwFunction } from './adamw-simd.js';
+import { rowDotsFunction, weightedRowsFunction } from './rows-simd.js';
+import { transposeFunction } from './transpose-simd.js';
+import { encodeModule } from './wasm-binary.js';
+import { type WasmMemory, webAssembly } from './webassembly.js';
+
+/** The SIMD kernels, bound to one wasm memory; pointers are byte offsets into it. */
+export interface SimdKernels {
+  adamw(p: number, g: number, m: number, v: number, pOut: number, mOut: number, vOut: number, n: number, keep: number, stepSize: number, beta1: number, beta2: number, invCorrection2: number, epsilon: number): void;
+  rowDots(r: number, v: number, out: number, nr: number, nv: number, p: number, d: number, scale: number): void;
+  weightedRows(w: number, v: number, out: number, nr: number, nv: number, p: number, d: number): void;
+  transpose(src: number, dst: number, rows: number, cols: number): void;
+}
+
+const byMemory = new WeakMap<WasmMemory, SimdKernels | null>();
+
+/**
+ * The kernels instantiated on `memory` (the tfjs wasm backend's heap), compiled once per
+ * memory; `null` where this runtime cannot compile them (no WebAssembly SIMD).
+ */
+export function simdKernelsFor(memory: WasmMemory): SimdKernels | null {
+  let kernels = byMemory.get(memory);
+  if (kernels !== undefined) return kernels;
+  const api = webAssembly();
+  try {
+    if (api === undefined) throw new Error('no WebAssembly');
+    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    const module = new api.Module(encodeModule([adamwFunction, rowDotsFunction, weightedRowsFunction, transposeFunction], shared));
+    kernels = new api.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
+  } catch {
+    kernels = null;
+  }
+  byMemory.set(memory, kernels);
+  return kernels;
+}

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { withGradient } from './custom-gradient.js';
+import { matMulBias } from './kernels/matmul.js';
 import { timesTransposed, transposedTimes } from './products.js';
 import type { Rng } from '@mmaux/losses';
 
@@ -37,9 +38,8 @@ export function dense(
     const [w, b] = (constantInput ? inputs : inputs.slice(1)) as [tf.Tensor2D, tf.Tensor1D | undefined];
     const flat = tf.reshape(input, [-1, inDim]) as tf.Tensor2D;
     save(kernelIsVariable ? [flat] : [flat, w]);
-    const product = tf.matMul(flat, w);
     return {
-      value: tf.reshape(b === undefined ? product : tf.add(product, b), outShape),
+      value: tf.reshape(matMulBias(flat, w, b), outShape),
       gradFunc: (dy, saved) => {
         const sx = saved[0] as tf.Tensor2D;
         const sw = (kernelIsVariable ? kernel : saved[1]) as tf.Tensor2D;

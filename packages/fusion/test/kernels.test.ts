@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { attendRows, timesKernelTransposed } from '../src/cores/attention.js';
 import { adamwUpdate, type AdamWSlot } from '../src/kernels/adamw-update.js';
+import { matMulBias } from '../src/kernels/matmul.js';
 import { activeBackendHasSimd } from '../src/kernels/backend-memory.js';
 import { rowDots, weightedRows } from '../src/kernels/row-products.js';
 import { transpose2d } from '../src/kernels/transpose.js';
@@ -38,6 +39,22 @@ describe.each(BACKENDS)('fused kernels equal plain tfjs ops on %s', (backend) =>
       expectClose(dots.dataSync(), expectedDots.dataSync(), 1e-5, 1e-5);
       expectClose(sums.dataSync(), expectedSums.dataSync(), 1e-5, 1e-5);
       tf.dispose([v, q, w, dots, sums, expectedDots, expectedSums]);
+    }
+  });
+
+  it('a·b + bias: unpacked on a weight\'s first product, XNNPACK after; ragged rows, many rows, no bias', () => {
+    for (const [m, k, n] of [[7, 40, 24], [4, 3, 8], [300, 16, 16], [9, 5, 6]] as const) {
+      const a = r([m, k], 14) as tf.Tensor2D;
+      const b = r([k, n], 15) as tf.Tensor2D;
+      const bias = r([n], 16) as tf.Tensor1D;
+      const expected = tf.add(tf.matMul(a, b), bias);
+      const first = matMulBias(a, b, bias);
+      const second = matMulBias(a, b, bias);
+      const plain = matMulBias(a, b);
+      expectClose(first.dataSync(), expected.dataSync(), 1e-5, 1e-5);
+      expectClose(second.dataSync(), expected.dataSync(), 1e-5, 1e-5);
+      expectClose(plain.dataSync(), tf.matMul(a, b).dataSync(), 1e-5, 1e-5);
+      tf.dispose([a, b, bias, expected, first, second, plain]);
     }
   });
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { FiniteCheckOptions } from './contrastive-logits.js';
 import { withGradient } from './custom-gradient.js';
 import { MmauxLossError } from './errors.js';
-import { positiveSetNll, positiveSetNllGradient } from './softmax-rows.js';
+import { rowNllForward, rowNllGradient } from './softmax-rows.js';
 import { assertBatch, assertFinite, assertTensor, formatValue, type LabelInput, readLabels } from './validate.js';
 
 /** Options of {@link weightedCrossEntropy}. */
@@ -59,15 +59,15 @@ function crossEntropy(
     const targets = tf.oneHot(tf.tensor1d(y, 'int32'), numClasses);
     const weights = tf.tensor2d(rowWeights, [n, 1]);
     const loss = withGradient<tf.Scalar>([logits, targets, weights], ([z, t, w], save) => {
-      const { loss: perRow, lse } = positiveSetNll(z as tf.Tensor2D, t as tf.Tensor2D);
-      save([z as tf.Tensor, lse, perRow, t as tf.Tensor, w as tf.Tensor]);
+      const rows = rowNllForward(z as tf.Tensor2D, t as tf.Tensor2D);
+      save([w as tf.Tensor, ...rows.saved]);
       return {
-        value: tf.mul(tf.sum(tf.mul(perRow, w as tf.Tensor)), scale),
+        value: tf.mul(tf.sum(tf.mul(rows.loss, w as tf.Tensor)), scale),
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [zz, ll, nll, tt, ww] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-          const { pMinusQ } = positiveSetNllGradient(zz, tt, ll, nll);
+          const [ww, ...rest] = saved as [tf.Tensor2D, ...tf.Tensor[]];
+          const { pMinusQ } = rowNllGradient(rest);
           const g = tf.mul(tf.mul(pMinusQ, ww), tf.mul(dy, scale));
-          return [g, tf.zerosLike(tt), tf.zerosLike(ww)];
+          return [g, tf.zerosLike(t as tf.Tensor), tf.zerosLike(ww)];
         },
       };
     });

@@ -3,7 +3,7 @@ import { checkEmbeddingPair, type FiniteCheckOptions, scaledCosine } from './con
 import { clampScalar } from './clamp.js';
 import { DEFAULT_LOGIT_SCALE, MAX_LOGIT_SCALE } from './constants.js';
 import { withGradient } from './custom-gradient.js';
-import { positiveSetNll, positiveSetNllGradient } from './softmax-rows.js';
+import { rowNllForward, rowNllGradient } from './softmax-rows.js';
 import { MmauxLossError } from './errors.js';
 import { type LogitScaleInput, logitScaleTensor } from './logit-scale.js';
 import { assertBatch, assertFinite, assertTensor, type GroupIds, groupMask, readGroupIds } from './validate.js';
@@ -39,15 +39,15 @@ export interface ItcOptions extends ItcLogitsOptions {
  * row logsumexp and nll that the gradient needs.
  */
 function rowLosses(x: tf.Tensor2D, positives: tf.Tensor2D, eps: number) {
-  const { loss: nll, lse } = positiveSetNll(x, positives);
+  const { loss: nll, lse, saved } = rowNllForward(x, positives);
   const loss = eps === 0 ? nll : (tf.add(tf.mul(nll, 1 - eps), tf.mul(tf.sub(lse, tf.mean(x, 1, true)), eps)) as tf.Tensor2D);
-  return { loss, lse, nll };
+  return { loss, saved };
 }
 
 /** d(row loss)/dx = (p − q) + ε·q − ε/N, p the row softmax, q its restriction to the positives. */
-function rowGradient(x: tf.Tensor2D, positives: tf.Tensor2D, lse: tf.Tensor2D, nll: tf.Tensor2D, eps: number): tf.Tensor2D {
-  const { pMinusQ, q } = positiveSetNllGradient(x, positives, lse, nll);
-  return (eps > 0 ? tf.sub(tf.add(pMinusQ, tf.mul(q, eps)), eps / x.shape[0]) : pMinusQ) as tf.Tensor2D;
+function rowGradient(saved: tf.Tensor[], n: number, eps: number): tf.Tensor2D {
+  const { pMinusQ, q } = rowNllGradient(saved);
+  return (eps > 0 ? tf.sub(tf.add(pMinusQ, tf.mul(q, eps)), eps / n) : pMinusQ) as tf.Tensor2D;
 }
 
 /** Mean of the row-wise and column-wise losses; `positives` is symmetric with a 1 diagonal. */
@@ -57,16 +57,15 @@ function symmetricContrastive(logits: tf.Tensor2D, positives: tf.Tensor2D, eps: 
     const xt = tf.transpose(x);
     const rows = rowLosses(x, mask as tf.Tensor2D, eps);
     const cols = rowLosses(xt, mask as tf.Tensor2D, eps);
-    save([x, xt, mask as tf.Tensor, rows.lse, rows.nll, cols.lse, cols.nll]);
+    const split = rows.saved.length;
+    save([...rows.saved, ...cols.saved]);
+    const n = x.shape[0];
     return {
       value: tf.div(tf.add(tf.mean(rows.loss), tf.mean(cols.loss)), 2),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, sxt, m, rLse, rNll, cLse, cNll] = saved as tf.Tensor2D[] as [
-          tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D,
-        ];
-        const gRows = rowGradient(sx, m, rLse, rNll, eps);
-        const gCols = tf.transpose(rowGradient(sxt, m, cLse, cNll, eps));
-        return [tf.mul(tf.add(gRows, gCols), tf.div(dy, 2 * sx.shape[0])), tf.zerosLike(m)];
+        const gRows = rowGradient(saved.slice(0, split), n, eps);
+        const gCols = tf.transpose(rowGradient(saved.slice(split), n, eps));
+        return [tf.mul(tf.add(gRows, gCols), tf.div(dy, 2 * n)), tf.zerosLike(mask as tf.Tensor)];
       },
     };
   });

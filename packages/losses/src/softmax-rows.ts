@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { hostKernelsAvailable } from './host-kernel.js';
+import { rowNllKernel } from './row-nll-kernel.js';
 
 /**
  * Row-wise log Σ exp over the entries where `mask` is 1, [N, 1]; −Infinity for a row with an
@@ -69,4 +71,32 @@ export function positiveSetNllGradient(
   const p = tf.exp(tf.sub(x, lse));
   const pMinusQ = tf.where(isPositive, tf.mul(q, expm1(tf.neg(loss))), p) as tf.Tensor2D;
   return { pMinusQ, q };
+}
+
+/** A row loss's values and what its gradient needs (to pass to `save`). */
+export interface RowNllForward {
+  loss: tf.Tensor2D;
+  lse: tf.Tensor2D;
+  /** Tensors {@link rowNllGradient} takes back, in this order. */
+  saved: tf.Tensor[];
+}
+
+/**
+ * {@link positiveSetNll} for the losses: one kernel on wasm and cpu (with its gradient computed
+ * in the same pass), tfjs ops elsewhere.
+ */
+export function rowNllForward(x: tf.Tensor2D, positives: tf.Tensor2D): RowNllForward {
+  if (hostKernelsAvailable()) {
+    const r = rowNllKernel(x, positives.dtype === 'float32' ? positives : (tf.cast(positives, 'float32') as tf.Tensor2D));
+    return { loss: r.loss, lse: r.lse, saved: [r.pMinusQ, r.q] };
+  }
+  const { loss, lse } = positiveSetNll(x, positives);
+  return { loss, lse, saved: [x, positives, lse, loss] };
+}
+
+/** `p − q` and `q` of a row loss from what {@link rowNllForward} saved. */
+export function rowNllGradient(saved: tf.Tensor[]): { pMinusQ: tf.Tensor2D; q: tf.Tensor2D } {
+  if (saved.length === 2) return { pMinusQ: saved[0] as tf.Tensor2D, q: saved[1] as tf.Tensor2D };
+  const [x, positives, lse, loss] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+  return positiveSetNllGradient(x, positives, lse, loss);
 }

@@ -1,4 +1,5 @@
 import { adamwFunction } from './adamw-simd.js';
+import { matmulFunction } from './matmul-simd.js';
 import { rowDotsFunction, weightedRowsFunction } from './rows-simd.js';
 import { transposeFunction } from './transpose-simd.js';
 import { encodeModule } from './wasm-binary.js';
@@ -10,6 +11,7 @@ export interface SimdKernels {
   rowDots(r: number, v: number, out: number, nr: number, nv: number, p: number, d: number, scale: number): void;
   weightedRows(w: number, v: number, out: number, nr: number, nv: number, p: number, d: number): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;
+  matmul(a: number, b: number, bias: number, c: number, m: number, k: number, n: number): void;
 }
 
 const byMemory = new WeakMap<WasmMemory, SimdKernels | null>();
@@ -25,7 +27,7 @@ export function simdKernelsFor(memory: WasmMemory): SimdKernels | null {
   try {
     if (api === undefined) throw new Error('no WebAssembly');
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const module = new api.Module(encodeModule([adamwFunction, rowDotsFunction, weightedRowsFunction, transposeFunction], shared));
+    const module = new api.Module(encodeModule([adamwFunction, rowDotsFunction, weightedRowsFunction, transposeFunction, matmulFunction], shared));
     kernels = new api.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
   } catch {
     kernels = null;

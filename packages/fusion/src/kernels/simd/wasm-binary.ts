@@ -69,6 +69,7 @@ export const op = {
   i32DivU: [0x6e],
   i32RemU: [0x70],
   i32GeU: [0x4f],
+  i32GtU: [0x4b],
   i32Eqz: [0x45],
   f32Load: (offset = 0) => [0x2a, ...memarg(2, offset)],
   f32Store: (offset = 0) => [0x38, ...memarg(2, offset)],

@@ -86,7 +86,9 @@ async function measure(kind: FusionKind, layout: Layout, n: number, ceOnly: bool
   const { batch, textLength, patches } = makeBatch(model, layout, n, 10);
   await trainer.step(batch);
   await trainer.step(batch);
-  const profile = await tf.profile(() => trainer.step(batch));
+  const profile = await tf.profile(async () => {
+    await trainer.step(batch);
+  });
   const times: number[] = [];
   const start = performance.now();
   while (times.length < 3 || (times.length < 50 && performance.now() - start < SECONDS * 1000)) {
@@ -113,7 +115,7 @@ async function main() {
   const rate = matmulRate();
   console.log(`plain matmul [${N * PATCHES}, ${DIM}]·[${DIM}, ${DIM}]: ${rate.toFixed(2)} GFLOP/s\n`);
   console.log('  kind              | text      |  step ms | kernels | GFLOP/step | GFLOP/s | × matmul');
-  const cases: Array<{ kind: FusionKind; ceOnly: boolean }> = KINDS.flatMap((kind) => (kind === 'concat' ? [{ kind, ceOnly: false }, { kind, ceOnly: true }] : [{ kind, ceOnly: false }]));
+  const cases = KINDS.flatMap((kind): Array<{ kind: FusionKind; ceOnly: boolean }> => (kind === 'concat' ? [{ kind, ceOnly: false }, { kind, ceOnly: true }] : [{ kind, ceOnly: false }]));
   for (const { kind, ceOnly } of cases) {
     const unimodal = kind === 'text-only' || kind === 'image-only';
     for (const layout of ['realistic', 'padded'] as const) {

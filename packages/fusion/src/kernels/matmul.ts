@@ -43,7 +43,7 @@ export function matMulBias(a: tf.Tensor2D, b: tf.Tensor2D, bias?: tf.Tensor1D): 
     register();
     return tf.engine().runKernel(MATMUL, bias === undefined ? { a, b } : { a, b, bias }, {}) as tf.Tensor2D;
   }
-  const product = tf.matMul(a, b);
+  const product = tf.matMul(a, b) as tf.Tensor2D;
   if (bias === undefined) return product;
   const sum = tf.add(product, bias) as tf.Tensor2D;
   product.dispose();

@@ -4,6 +4,7 @@ import { attendRows, timesKernelTransposed } from '../src/cores/attention.js';
 import { adamwUpdate, type AdamWSlot } from '../src/kernels/adamw-update.js';
 import { matMulBias } from '../src/kernels/matmul.js';
 import { activeBackendHasSimd } from '../src/kernels/backend-memory.js';
+import { simdCompileError } from '../src/kernels/simd/simd-module.js';
 import { rowDots, weightedRows } from '../src/kernels/row-products.js';
 import { transpose2d } from '../src/kernels/transpose.js';
 import { timesTransposed, transposedTimes } from '../src/products.js';
@@ -20,7 +21,8 @@ describe.each(BACKENDS)('fused kernels equal plain tfjs ops on %s', (backend) =>
   });
 
   it('runs the SIMD module on wasm (the path under test), not on cpu', () => {
-    expect(activeBackendHasSimd()).toBe(backend === 'wasm');
+    expect(activeBackendHasSimd(), simdCompileError() ?? '').toBe(backend === 'wasm');
+    expect(simdCompileError()).toBeNull();
   });
 
   it('rowDots and weightedRows, 2N rows over N image blocks, widths on and off the SIMD grid', () => {

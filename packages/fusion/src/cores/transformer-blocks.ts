@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { withGradient } from '../custom-gradient.js';
 import { dense, dropout, type ForwardContext, geluSlope, geluValue, layerNorm, residualAdd } from '../layers.js';
+import { headDots, headKernelsAvailable, headMix } from '../kernels/head-attention.js';
 import { timesTransposed, transposedTimes } from '../products.js';
 import { type DenseWeights, denseWeights, type NormWeights, normWeights, type WeightStore } from '../weights.js';
 
@@ -85,6 +86,7 @@ function attentionCore(
   heads: number,
   bias: tf.Tensor4D | null,
 ): tf.Tensor3D {
+  if (headKernelsAvailable(width / heads)) return headAttention(queries, keyValues, width, heads, bias);
   const self = keyValues === null;
   const n = queries.shape[0];
   const d = width / heads;
@@ -114,6 +116,44 @@ function attentionCore(
         const dq = mergeHeads(tf.matMul(ds, swap(skT)), n, heads);
         const dk = mergeKeyHeads(tf.matMul(swap(sq3), ds), n, heads);
         return self ? [tf.concat([dq, dk, dv], 2)] : [dq, tf.concat([dk, dv], 2)];
+      },
+    };
+  });
+}
+
+/**
+ * {@link attentionCore} on the fused head kernels (wasm with SIMD): heads are read and written
+ * in place in the projections' `[N, S, ·]` tensors, so the forward pass is two kernels around a
+ * softmax and the backward pass five, with no transposes. Saves its inputs and P.
+ */
+function headAttention(queries: tf.Tensor3D, keyValues: tf.Tensor3D | null, width: number, heads: number, bias: tf.Tensor4D | null): tf.Tensor3D {
+  const self = keyValues === null;
+  const d = width / heads;
+  const scale = 1 / Math.sqrt(d);
+  const [n, sq] = queries.shape;
+  const keyBias = bias === null ? null : (tf.reshape(bias, [n, bias.shape[3]]) as tf.Tensor2D);
+  return withGradient<tf.Tensor3D>(self ? [queries] : [queries, keyValues], (xs, save) => {
+    const qx = xs[0] as tf.Tensor3D;
+    const kvx = (self ? qx : xs[1]) as tf.Tensor3D;
+    const [kOffset, vOffset] = self ? [width, 2 * width] : [0, width];
+    const sk = kvx.shape[1];
+    const probs = tf.softmax(headDots(qx, 0, kvx, kOffset, heads, d, scale, keyBias)) as tf.Tensor4D;
+    save(self ? [qx, probs] : [qx, kvx, probs]);
+    return {
+      value: headMix([n, sq, width], heads, d, [{ weights: probs, rows: kvx, offset: vOffset, outOffset: 0, transposed: false }]),
+      gradFunc: (dy, saved) => {
+        const q = saved[0] as tf.Tensor3D;
+        const kv = (self ? q : saved[1]) as tf.Tensor3D;
+        const p = saved[saved.length - 1] as tf.Tensor4D;
+        const dc = dy as tf.Tensor3D;
+        // dS·√d… folded: dP' = scale·dC·vᵀ, dS' = P ⊙ (dP' − Σ_j dP'⊙P) = scale·dS.
+        const dp = headDots(dc, 0, kv, vOffset, heads, d, scale, null);
+        const ds = tf.mul(p, tf.sub(dp, tf.sum(tf.mul(dp, p), 3, true))) as tf.Tensor4D;
+        const dq = { weights: ds, rows: kv, offset: kOffset, outOffset: 0, transposed: false };
+        const dk = { weights: ds, rows: q, offset: 0, outOffset: kOffset, transposed: true };
+        const dv = { weights: p, rows: dc, offset: 0, outOffset: vOffset, transposed: true };
+        if (self) return [headMix([n, sq, 3 * width], heads, d, [dq, dk, dv])];
+        return [headMix([n, sq, width], heads, d, [dq]), headMix([n, sk, 2 * width], heads, d, [dk, dv])];
       },
     };
   });

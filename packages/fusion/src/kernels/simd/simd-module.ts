@@ -1,4 +1,5 @@
 import { adamwFunction } from './adamw-simd.js';
+import { headDotsFunction, headMixFunction } from './attention-simd.js';
 import { matmulFunction } from './matmul-simd.js';
 import { rowDotsFunction, weightedRowsFunction } from './rows-simd.js';
 import { transposeFunction } from './transpose-simd.js';
@@ -12,9 +13,17 @@ export interface SimdKernels {
   weightedRows(w: number, v: number, out: number, nr: number, nv: number, p: number, d: number): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;
   matmul(a: number, b: number, bias: number, c: number, m: number, k: number, n: number): void;
+  headDots(x: number, y: number, bias: number, out: number, rows: number, heads: number, sx: number, sy: number, d: number, xStride: number, xOffset: number, yStride: number, yOffset: number, scale: number): void;
+  headMix(w: number, y: number, out: number, rows: number, heads: number, a: number, b: number, d: number, yStride: number, yOffset: number, outStride: number, outOffset: number, transposed: number): void;
 }
 
 const byMemory = new WeakMap<WasmMemory, SimdKernels | null>();
+let lastError: string | null = null;
+
+/** Why the kernels last failed to compile, or `null`. */
+export function simdCompileError(): string | null {
+  return lastError;
+}
 
 /**
  * The kernels instantiated on `memory` (the tfjs wasm backend's heap), compiled once per
@@ -27,9 +36,11 @@ export function simdKernelsFor(memory: WasmMemory): SimdKernels | null {
   try {
     if (api === undefined) throw new Error('no WebAssembly');
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const module = new api.Module(encodeModule([adamwFunction, rowDotsFunction, weightedRowsFunction, transposeFunction, matmulFunction], shared));
+    const module = new api.Module(encodeModule([adamwFunction, rowDotsFunction, weightedRowsFunction, transposeFunction, matmulFunction, headDotsFunction, headMixFunction], shared));
     kernels = new api.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
-  } catch {
+  } catch (err) {
+    // Every caller falls back to tfjs ops (same results, slower); the reason stays readable.
+    lastError = (err as Error).message;
     kernels = null;
   }
   byMemory.set(memory, kernels);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { withGradient } from './custom-gradient.js';
 import { matMulBias } from './kernels/matmul.js';
+import { columnSums } from './kernels/reductions.js';
 import { timesTransposed, transposedTimes } from './products.js';
 import type { Rng } from '@mmaux/losses';
 
@@ -47,7 +48,7 @@ export function dense(
         const grads: tf.Tensor[] = [];
         if (!constantInput) grads.push(tf.reshape(timesTransposed(g, sw), x.shape));
         grads.push(transposedTimes(sx, g));
-        if (b !== undefined) grads.push(tf.sum(g, 0));
+        if (b !== undefined) grads.push(columnSums(g));
         return grads;
       },
     };
@@ -85,7 +86,7 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsil
         const meanG = tf.mean(gx, 1, true);
         const meanGx = tf.mean(tf.mul(gx, sx as tf.Tensor), 1, true);
         const dx = tf.mul(tf.sub(tf.sub(gx, meanG), tf.mul(sx as tf.Tensor, meanGx)), si as tf.Tensor);
-        return [tf.reshape(dx, shape), tf.sum(tf.mul(d, sx as tf.Tensor), 0), tf.sum(d, 0)];
+        return [tf.reshape(dx, shape), columnSums(tf.mul(d, sx as tf.Tensor) as tf.Tensor2D), columnSums(d as tf.Tensor2D)];
       },
     };
   });

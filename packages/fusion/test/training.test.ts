@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng } from '@mmaux/losses';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AdamW, createFusionModel, createTrainStep, FUSION_KINDS, type FusionModel, MmauxFusionError } from '../src/index.js';
-import { disposeBatch, MULTIMODAL_KINDS, randomBatch, smallOptions, useBackend } from './helpers.js';
+import { disposeBatch, expectClose, MULTIMODAL_KINDS, randomBatch, smallOptions, useBackend } from './helpers.js';
 
 const unimodal = (kind: string) => kind === 'text-only' || kind === 'image-only';
 
@@ -81,6 +81,40 @@ describe('training on wasm', () => {
     optimizer.dispose();
     disposeBatch(batch);
     model.dispose();
+  });
+
+  // Dynamic padding (a batch padded to its own longest text, as the trainer's cache reads it)
+  // against padding to the model's maximum: the same losses, the same updated weights. Dropout
+  // is off: its masks are drawn per position, so a longer tensor draws a different stream. Plain
+  // SGD, so that weights differ only as much as gradients do (Adam's normalisation turns a
+  // rounding-level gradient, 0 in one run and 1e-12 in the other, into a full step).
+  it.each(FUSION_KINDS)('%s: a batch padded to its longest text trains exactly as one padded to maxTextLength', async (kind) => {
+    const lengths = [3, 1, 5, 2, 5, 4];
+    const tight = randomBatch(31, { n: 6, textLength: 5, lengths });
+    const extra = tf.randomNormal([6, 3, 8], 0, 1, 'float32', 32);
+    const padded = {
+      ...tight,
+      text: { tokens: tf.concat([tight.text.tokens, extra], 1) as tf.Tensor3D, mask: tf.concat([tight.text.mask, tf.zeros([6, 3])], 1) as tf.Tensor2D, pooled: tight.text.pooled },
+    };
+    const run = async (batch: typeof tight) => {
+      const model = createFusionModel(kind, smallOptions({ dropout: 0, transformerDropout: 0 }));
+      const trainer = createTrainStep(model, { optimizer: tf.train.sgd(0.1), rng: createRng(4) });
+      const results = [await trainer.step(batch), await trainer.step(batch)];
+      const weights = model.trainableWeights.map((v) => Array.from(v.dataSync()));
+      model.dispose();
+      return { results, weights };
+    };
+    const a = await run(tight);
+    const b = await run(padded);
+    a.results.forEach((r, i) => {
+      for (const key of ['loss', 'ce', 'itc', 'itm'] as const) {
+        if (r[key] === null) expect(b.results[i]![key]).toBeNull();
+        else expect(b.results[i]![key]).toBeCloseTo(r[key]!, 5);
+      }
+    });
+    a.weights.forEach((w, i) => expectClose(b.weights[i]!, w, 1e-5, 1e-6));
+    tf.dispose([extra, padded.text.tokens, padded.text.mask]);
+    disposeBatch(tight);
   });
 
   it('a unimodal kind trains with CE only and rejects auxiliary losses', async () => {

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { CheckedBatch, TextFeatures } from '../features.js';
+import { zeroRows } from '../kernels/reductions.js';
 
 /** `tokens` with padded positions set to 0, so no value there (not even NaN) reaches a layer. */
 export function cleanTokens(text: TextFeatures, batch: CheckedBatch): tf.Tensor3D {
-  const [n, l, d] = text.tokens.shape;
-  const keep = tf.tensor3d(batch.mask!, [n, l, 1]);
-  return tf.where(tf.greater(tf.broadcastTo(keep, [n, l, d]), 0.5), text.tokens, tf.zerosLike(text.tokens)) as tf.Tensor3D;
+  const [n, l] = text.tokens.shape;
+  return zeroRows(text.tokens, tf.tensor2d(batch.mask!, [n, l]));
 }
 
 /** Rows `0 … count−1` of a `[rows, H]` table. */

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { withGradient } from '../custom-gradient.js';
 import { dense, dropout, type ForwardContext, geluSlope, geluValue, layerNorm, residualAdd } from '../layers.js';
 import { headDots, headKernelsAvailable, headMix } from '../kernels/head-attention.js';
+import { columnSums } from '../kernels/reductions.js';
 import { timesTransposed, transposedTimes } from '../products.js';
 import { type DenseWeights, denseWeights, type NormWeights, normWeights, type WeightStore } from '../weights.js';
 
@@ -227,9 +228,9 @@ export function feedForward(x: tf.Tensor3D, w: FeedForwardWeights): tf.Tensor3D 
         return [
           tf.reshape(timesTransposed(dPre, w1), [n, s, width]),
           transposedTimes(sx, dPre),
-          tf.sum(dPre, 0),
+          columnSums(dPre),
           transposedTimes(act, g),
-          tf.sum(g, 0),
+          columnSums(g),
         ];
       },
     };

@@ -21,25 +21,19 @@ function register(): void {
   );
 }
 
-// XNNPACK (tfjs-backend-wasm's product) packs its right operand before multiplying and keeps the
-// packed copy while that tensor lives: a win when the same weights multiply many batches (eval),
-// a loss when they change every step (training), where packing costs more than the product.
-// So a weight's first product in a given state runs unpacked here; later ones go to XNNPACK.
-const productsOf = new WeakMap<object, number>();
-
-/** Rows up to which the unpacked product beats XNNPACK's packing plus product. */
+// XNNPACK (tfjs-backend-wasm's product) packs its right operand before multiplying: ~5 ns per
+// element, more than the product itself for the few rows of a batch of posts whose weights
+// change every step. Below MAX_ROWS rows the product runs unpacked here instead. The choice
+// depends on shapes only, so the same inputs always take the same kernel (and give the same bits).
 const MAX_ROWS = 256;
 
 /**
- * `a · b (+ bias)` for `[M, K]`·`[K, N]`. On wasm with SIMD, for few rows (M ≤ 256) and the
- * first product of `b` in its current state, one unpacked SIMD kernel with the bias fused;
- * otherwise tfjs's matMul (and an add).
+ * `a · b (+ bias)` for `[M, K]`·`[K, N]`. On wasm with SIMD and M ≤ 256, N % 8 = 0, one
+ * unpacked SIMD kernel with the bias fused; otherwise tfjs's matMul (and an add).
  */
 export function matMulBias(a: tf.Tensor2D, b: tf.Tensor2D, bias?: tf.Tensor1D): tf.Tensor2D {
   const n = b.shape[1];
-  const uses = productsOf.get(b.dataId) ?? 0;
-  productsOf.set(b.dataId, uses + 1);
-  if (uses === 0 && a.shape[0] <= MAX_ROWS && n % 8 === 0 && activeBackendHasSimd()) {
+  if (a.shape[0] <= MAX_ROWS && n % 8 === 0 && activeBackendHasSimd()) {
     register();
     return tf.engine().runKernel(MATMUL, bias === undefined ? { a, b } : { a, b, bias }, {}) as tf.Tensor2D;
   }

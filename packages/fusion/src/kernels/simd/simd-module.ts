@@ -1,5 +1,6 @@
 import { adamwFunction } from './adamw-simd.js';
 import { headDotsFunction, headMixFunction } from './attention-simd.js';
+import { columnSumsFunction } from './column-sums-simd.js';
 import { matmulFunction } from './matmul-simd.js';
 import { rowDotsFunction, weightedRowsFunction } from './rows-simd.js';
 import { transposeFunction } from './transpose-simd.js';
@@ -14,6 +15,7 @@ export interface SimdKernels {
   transpose(src: number, dst: number, rows: number, cols: number): void;
   matmul(a: number, b: number, bias: number, c: number, m: number, k: number, n: number): void;
   headDots(x: number, y: number, bias: number, out: number, rows: number, heads: number, sx: number, sy: number, d: number, xStride: number, xOffset: number, yStride: number, yOffset: number, scale: number): void;
+  columnSums(x: number, out: number, m: number, n: number): void;
   headMix(w: number, y: number, out: number, rows: number, heads: number, a: number, b: number, d: number, yStride: number, yOffset: number, outStride: number, outOffset: number, transposed: number): void;
 }
 
@@ -36,7 +38,7 @@ export function simdKernelsFor(memory: WasmMemory): SimdKernels | null {
   try {
     if (api === undefined) throw new Error('no WebAssembly');
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const module = new api.Module(encodeModule([adamwFunction, rowDotsFunction, weightedRowsFunction, transposeFunction, matmulFunction, headDotsFunction, headMixFunction], shared));
+    const module = new api.Module(encodeModule([adamwFunction, rowDotsFunction, weightedRowsFunction, transposeFunction, matmulFunction, headDotsFunction, headMixFunction, columnSumsFunction], shared));
     kernels = new api.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
   } catch (err) {
     // Every caller falls back to tfjs ops (same results, slower); the reason stays readable.

@@ -47,10 +47,17 @@ function arraysOf(backend: unknown, name: string): HostArrays | null {
   return null;
 }
 
+let enabled = true;
+
+/** @internal Turns the host kernels off (tests run the tfjs-ops form other backends use). */
+export function setHostKernelsEnabled(on: boolean): void {
+  enabled = on;
+}
+
 /** Whether the active backend is one whose memory host kernels can use. */
 export function hostKernelsAvailable(): boolean {
   const name = tf.getBackend();
-  return (name === 'wasm' || name === 'cpu') && arraysOf(tf.backend(), name) !== null;
+  return enabled && (name === 'wasm' || name === 'cpu') && arraysOf(tf.backend(), name) !== null;
 }
 
 /** Registers `kernel` (float32 inputs by name → outputs) on the wasm and cpu backends, once. */

@@ -3,6 +3,8 @@ import { checkEmbeddingPair, type FiniteCheckOptions, scaledCosine } from './con
 import { clampScalar } from './clamp.js';
 import { DEFAULT_LOGIT_SCALE, MAX_LOGIT_SCALE } from './constants.js';
 import { withGradient } from './custom-gradient.js';
+import { hostKernelsAvailable } from './host-kernel.js';
+import { rowNllKernel } from './row-nll-kernel.js';
 import { rowNllForward, rowNllGradient } from './softmax-rows.js';
 import { MmauxLossError } from './errors.js';
 import { type LogitScaleInput, logitScaleTensor } from './logit-scale.js';
@@ -34,38 +36,54 @@ export interface ItcOptions extends ItcLogitsOptions {
   maxLogitScale?: number;
 }
 
-/**
- * Per-row loss `(1−ε)·nll + ε·(lse − mean)`, [N, 1], with nll = `−log Σ_P softmax`, plus the
- * row logsumexp and nll that the gradient needs.
- */
-function rowLosses(x: tf.Tensor2D, positives: tf.Tensor2D, eps: number) {
-  const { loss: nll, lse, saved } = rowNllForward(x, positives);
-  const loss = eps === 0 ? nll : (tf.add(tf.mul(nll, 1 - eps), tf.mul(tf.sub(lse, tf.mean(x, 1, true)), eps)) as tf.Tensor2D);
-  return { loss, saved };
+/** `(1−ε)·nll + ε·(lse − mean)` per line, `[N, 1]`: label smoothing on top of a line's NLL. */
+function smoothed(nll: tf.Tensor2D, lse: tf.Tensor2D, mean: tf.Tensor2D, eps: number): tf.Tensor2D {
+  return eps === 0 ? nll : (tf.add(tf.mul(nll, 1 - eps), tf.mul(tf.sub(lse, mean), eps)) as tf.Tensor2D);
 }
 
-/** d(row loss)/dx = (p − q) + ε·q − ε/N, p the row softmax, q its restriction to the positives. */
-function rowGradient(saved: tf.Tensor[], n: number, eps: number): tf.Tensor2D {
-  const { pMinusQ, q } = rowNllGradient(saved);
+/** d(line loss)/dx = (p − q) + ε·q − ε/N, p the line's softmax, q its restriction to the positives. */
+function lineGradient(pMinusQ: tf.Tensor2D, q: tf.Tensor2D, n: number, eps: number): tf.Tensor2D {
   return (eps > 0 ? tf.sub(tf.add(pMinusQ, tf.mul(q, eps)), eps / n) : pMinusQ) as tf.Tensor2D;
 }
 
-/** Mean of the row-wise and column-wise losses; `positives` is symmetric with a 1 diagonal. */
+/**
+ * Mean of the row-wise and column-wise losses; `positives` is symmetric with a 1 diagonal. On
+ * wasm and cpu both directions are one kernel each, the columns read in place (no transposes);
+ * elsewhere tfjs ops on x and xᵀ.
+ */
 function symmetricContrastive(logits: tf.Tensor2D, positives: tf.Tensor2D, eps: number): tf.Scalar {
+  const n = logits.shape[0];
   return withGradient<tf.Scalar>([logits, positives], ([s, mask], save) => {
     const x = s as tf.Tensor2D;
+    const m = mask as tf.Tensor2D;
+    if (hostKernelsAvailable()) {
+      const rows = rowNllKernel(x, m);
+      const cols = rowNllKernel(x, m, { columns: true });
+      save([rows.pMinusQ, rows.q, cols.pMinusQ, cols.q]);
+      const rowLoss = smoothed(rows.loss, rows.lse, tf.mean(x, 1, true) as tf.Tensor2D, eps);
+      const colLoss = smoothed(cols.loss, cols.lse, tf.reshape(tf.mean(x, 0), [n, 1]) as tf.Tensor2D, eps);
+      return {
+        value: tf.div(tf.add(tf.mean(rowLoss), tf.mean(colLoss)), 2),
+        gradFunc: (dy: tf.Tensor, [rp, rq, cp, cq]) => {
+          const g = tf.add(lineGradient(rp as tf.Tensor2D, rq as tf.Tensor2D, n, eps), lineGradient(cp as tf.Tensor2D, cq as tf.Tensor2D, n, eps));
+          return [tf.mul(g, tf.div(dy, 2 * n)), tf.zerosLike(m)];
+        },
+      };
+    }
     const xt = tf.transpose(x);
-    const rows = rowLosses(x, mask as tf.Tensor2D, eps);
-    const cols = rowLosses(xt, mask as tf.Tensor2D, eps);
+    const rows = rowNllForward(x, m);
+    const cols = rowNllForward(xt, m);
     const split = rows.saved.length;
     save([...rows.saved, ...cols.saved]);
-    const n = x.shape[0];
+    const rowLoss = smoothed(rows.loss, rows.lse, tf.mean(x, 1, true) as tf.Tensor2D, eps);
+    const colLoss = smoothed(cols.loss, cols.lse, tf.mean(xt, 1, true) as tf.Tensor2D, eps);
     return {
-      value: tf.div(tf.add(tf.mean(rows.loss), tf.mean(cols.loss)), 2),
+      value: tf.div(tf.add(tf.mean(rowLoss), tf.mean(colLoss)), 2),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const gRows = rowGradient(saved.slice(0, split), n, eps);
-        const gCols = tf.transpose(rowGradient(saved.slice(split), n, eps));
-        return [tf.mul(tf.add(gRows, gCols), tf.div(dy, 2 * n)), tf.zerosLike(mask as tf.Tensor)];
+        const r = rowNllGradient(saved.slice(0, split));
+        const c = rowNllGradient(saved.slice(split));
+        const g = tf.add(lineGradient(r.pMinusQ, r.q, n, eps), tf.transpose(lineGradient(c.pMinusQ, c.q, n, eps)));
+        return [tf.mul(g, tf.div(dy, 2 * n)), tf.zerosLike(m)];
       },
     };
   });

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { transposeMatrix } from './transpose-kernel.js';
 
 /**
  * `tf.matMul` with transposed operands. tfjs-backend-wasm multiplies a transposed operand about
@@ -8,5 +9,5 @@ import * as tf from '@tensorflow/tfjs-core';
  */
 export function matMul(a: tf.Tensor2D, b: tf.Tensor2D, transposeA = false, transposeB = false): tf.Tensor2D {
   if (tf.getBackend() !== 'wasm') return tf.matMul(a, b, transposeA, transposeB);
-  return tf.matMul(transposeA ? tf.transpose(a) : a, transposeB ? tf.transpose(b) : b);
+  return tf.matMul(transposeA ? transposeMatrix(a) : a, transposeB ? transposeMatrix(b) : b);
 }

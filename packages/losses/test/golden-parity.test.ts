@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { setHostKernelsEnabled } from '../src/host-kernel.js';
 import {
   balancedClassWeights,
   contrastiveLogits,
@@ -18,8 +19,14 @@ const itm = loadGolden<ItmCase>('itm');
 const wce = loadGolden<WeightedCeCase>('weighted_ce');
 const joint = loadGolden<JointCase>('joint');
 
-describe.each(BACKENDS)('golden parity on %s', (backend) => {
+// Each backend with its host kernels (one-pass row losses on wasm and cpu) and, on cpu, with
+// the tfjs-ops form that webgl and native TensorFlow run.
+const MODES = [...BACKENDS.map((b) => [b, true] as const), ['cpu', false] as const];
+
+describe.each(MODES)('golden parity on %s (host kernels: %s)', (backend, hostKernels) => {
   beforeAll(() => useBackend(backend));
+  beforeEach(() => setHostKernelsEnabled(hostKernels));
+  afterAll(() => setHostKernelsEnabled(true));
 
   describe('itc.json', () => {
     it.each(itc.cases.map((c, i) => [i, c] as const))('case %i: logits, loss and gradients', (_i, c) => {

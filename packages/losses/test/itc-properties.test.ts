@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { setHostKernelsEnabled } from '../src/host-kernel.js';
 import { contrastiveLogits, itcLoss, itcLossFromLogits, LogitScale, MAX_LOGIT_SCALE } from '../src/index.js';
 import { BACKENDS, useBackend } from './backends.js';
 import { expectClose } from './close.js';
@@ -13,8 +14,13 @@ const lossOf = (t: number[][], v: number[][], options: Parameters<typeof itcLoss
 
 const allFinite = (t: tf.Tensor) => Array.from(t.dataSync()).every(Number.isFinite);
 
-describe.each(BACKENDS)('itcLoss properties on %s', (backend) => {
+// Each backend with its host kernels and, on cpu, with the tfjs-ops form other backends run.
+const MODES = [...BACKENDS.map((b) => [b, true] as const), ['cpu', false] as const];
+
+describe.each(MODES)('itcLoss properties on %s (host kernels: %s)', (backend, hostKernels) => {
   beforeAll(() => useBackend(backend));
+  beforeEach(() => setHostKernelsEnabled(hostKernels));
+  afterAll(() => setHostKernelsEnabled(true));
 
   it('is symmetric: swapping text and image leaves the loss unchanged', () => {
     const t = seededMatrix(6, 8, 1);

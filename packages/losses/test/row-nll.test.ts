@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { rowNllKernel } from '../src/row-nll-kernel.js';
+import { transposeMatrix } from '../src/transpose-kernel.js';
 import { positiveSetNll, positiveSetNllGradient } from '../src/softmax-rows.js';
 import { BACKENDS, useBackend } from './backends.js';
 
@@ -72,5 +73,19 @@ describe.each(BACKENDS)('row loss kernel on %s', (backend) => {
     expect(out.loss.dataSync()[0]).toBe(0);
     expect(Math.abs(out.pMinusQ.dataSync()[0]!)).toBe(0);
     tf.dispose([out.loss, out.lse, out.pMinusQ, out.q]);
+  });
+});
+
+describe.each(BACKENDS)('transposeMatrix on %s', (backend) => {
+  beforeAll(() => useBackend(backend));
+
+  it('equals tf.transpose for small, ragged and block-sized matrices', () => {
+    for (const [m, n] of [[1, 1], [3, 17], [16, 16], [33, 70]] as const) {
+      const x = tf.randomNormal([m, n], 0, 1, 'float32', m + n) as tf.Tensor2D;
+      const t = transposeMatrix(x);
+      expect(t.shape).toEqual([n, m]);
+      expect(Array.from(t.dataSync())).toEqual(Array.from(tf.transpose(x).dataSync()));
+      tf.dispose([x, t]);
+    }
   });
 });

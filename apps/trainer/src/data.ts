@@ -41,13 +41,28 @@ async function ensureSynthetic(config: RunConfig, log: Log): Promise<string> {
   return out.manifestPath;
 }
 
-/** Loads the run's data set (generating the synthetic one when needed). */
+/**
+ * What happens to a post whose image cannot be used: `error` under `strict`, else `onBadImage`,
+ * else the data set's rule (skip; blank for MICD). Runs written before these settings have
+ * neither (undefined: the defaults).
+ */
+export function badImagePolicy(config: Partial<Pick<RunConfig, 'dataset' | 'onBadImage' | 'strict'>>): 'skip' | 'blank' | 'error' {
+  if (config.strict === true) return 'error';
+  return config.onBadImage ?? (config.dataset === 'micd' ? 'blank' : 'skip');
+}
+
+/**
+ * Loads the run's data set (generating the synthetic one when needed): a missing image or one
+ * outside the data folder follows {@link badImagePolicy}; `strict` stops at the first bad row.
+ */
 export async function loadRunData(config: RunConfig, log: Log): Promise<LoadedDataset> {
+  const rules = { strict: config.strict === true, onBadImage: badImagePolicy(config) };
   if (config.dataset === 'synthetic') {
-    return loadDataset('manifest', await ensureSynthetic(config, log), { seed: DATA_SEED });
+    return loadDataset('manifest', await ensureSynthetic(config, log), { seed: DATA_SEED, ...rules });
   }
   return loadDataset(config.dataset, resolve(config.data!), {
     seed: DATA_SEED,
+    ...rules,
     ...(config.textFile === null ? {} : { textFile: resolve(config.textFile) }),
   });
 }

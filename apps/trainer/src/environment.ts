@@ -4,11 +4,16 @@ import { type BackendChoice, type BackendSelection, selectBackend } from '@mmaux
 import type { RunEnvironment } from './run-files.js';
 
 const require = createRequire(import.meta.url);
-let selected: { choice: BackendChoice; selection: Promise<BackendSelection> } | null = null;
+let selected: { choice: BackendChoice; threads: number | null; selection: Promise<BackendSelection> } | null = null;
 
-/** Selects the tfjs backend (once per process; a second, different choice is refused by tfjs anyway). */
-export function useBackend(choice: BackendChoice): Promise<BackendSelection> {
-  if (selected === null || selected.choice !== choice) selected = { choice, selection: selectBackend(choice) };
+/**
+ * Selects the tfjs backend (once per process; a second, different choice is refused by tfjs anyway)
+ * with `threads` wasm threads (null: the machine's cores; wasm keeps the count it started with).
+ */
+export function useBackend(choice: BackendChoice, threads: number | null = null): Promise<BackendSelection> {
+  if (selected === null || selected.choice !== choice || selected.threads !== threads) {
+    selected = { choice, threads, selection: selectBackend(choice, threads === null ? {} : { threads }) };
+  }
   return selected.selection;
 }
 
@@ -28,6 +33,8 @@ export function describeEnvironment(selection: BackendSelection): RunEnvironment
   return {
     backend: selection.tfjsBackend,
     backendReason: selection.reason,
+    threads: selection.threads,
+    requestedThreads: selection.requestedThreads,
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
     versions: Object.fromEntries(PACKAGES.map((p) => [p, versionOf(p)])),

@@ -18,7 +18,7 @@ export interface Predictions {
   loss: number;
 }
 
-/** Runs `model` in eval mode over `posts`, `batchSize` at a time. */
+/** Runs `model` in eval mode over `posts`, `batchSize` at a time, reading only what the model reads (`model.reads`). */
 export async function predictPosts(
   model: FusionModel,
   features: Pick<FeatureSource, 'batch'>,
@@ -31,7 +31,7 @@ export async function predictPosts(
   let lossSum = 0;
   for (let start = 0; start < posts.length; start += batchSize) {
     const batch = posts.slice(start, start + batchSize);
-    const input = await features.batch(batch);
+    const input = await features.batch(batch, model.reads);
     try {
       const [probs, nll] = tf.tidy(() => {
         const logits = model.forward(input, { training: false }).classLogits;

@@ -4,6 +4,7 @@ import type { Post } from '@mmaux/datasets';
 import {
   createImageEncoder,
   createTextEncoder,
+  type ExtractBadImage,
   extractFeatures,
   FeatureCache,
   type ImageFeatureEncoder,
@@ -11,11 +12,20 @@ import {
   type TextFeatureEncoder,
   type TextFeatures,
 } from '@mmaux/encoders';
-import type { FusionInput } from '@mmaux/fusion';
+import type { FusionInput, FusionModel } from '@mmaux/fusion';
 import * as tf from '@tensorflow/tfjs';
 import { resolve } from 'node:path';
 import type { RunConfig } from './config.js';
+import { badImagePolicy } from './data.js';
+import { MmauxTrainerError } from './errors.js';
 import type { Log } from './progress.js';
+import { strictImageError } from './skips.js';
+
+/** What a model reads of its inputs (`FusionModel.reads`). */
+export type InputReads = FusionModel['reads'];
+
+/** Every token and patch: what a batch holds when no `reads` are given. */
+export const READ_ALL: InputReads = { textTokens: 'all', imagePatches: 'all' };
 
 /** What encoding needs of a post. */
 export type EncodablePost = Pick<Post, 'id' | 'text' | 'imagePath'>;
@@ -30,8 +40,18 @@ export interface FeatureSource {
   readonly extractionSeconds: number;
   /** Posts whose features were computed now (0 when all came from the cache). */
   readonly computed: number;
-  /** The features of `posts` (which must have been extracted) as tensors; the caller disposes them. */
-  batch(posts: readonly EncodablePost[]): Promise<FusionInput>;
+  /** Posts whose image could not be used (`--on-bad-image`): skipped ones have no features, so callers drop them. */
+  readonly badImages: readonly ExtractBadImage[];
+  /**
+   * The features of `posts` (which must have been extracted) as tensors; the caller disposes
+   * them. `reads` (a model's `reads`) says what to build: text tokens padded to the batch's
+   * longest text (`'all'`, the default), or `[N, 1, D]` tokens with a `[N, 1]` mask — token 0
+   * (`'first'`) or a zero placeholder (`'none'`, the model reads `pooled` only); the same for the
+   * image patches (`[N, P, D]`, or `[N, 1, D]`). Only what is built is read from the cache.
+   */
+  batch(posts: readonly EncodablePost[], reads?: InputReads): Promise<FusionInput>;
+  /** Each post's text length in tokens, from the cache's index (no token is read). */
+  textLengths(posts: readonly EncodablePost[]): Promise<number[]>;
   /** Closes the cache and the encoders. */
   close(): Promise<void>;
 }
@@ -55,12 +75,14 @@ export async function createEncoders(config: Pick<RunConfig, 'textEncoder' | 'im
 
 /**
  * Runs the encoders over `posts` into the cache (what is cached already is skipped; an
- * interrupted extraction continues where it stopped) and returns a reader of batches.
+ * interrupted extraction continues where it stopped) and returns a reader of batches. An image
+ * that cannot be used follows `onBadImage` (skipped posts are in `badImages` and have no
+ * features); `strict` stops at the first one.
  */
 export async function prepareFeatures(config: RunConfig, posts: readonly EncodablePost[], log: Log, signal?: AbortSignal): Promise<FeatureSource> {
   const encoders = await createEncoders(config);
   const cache = openCache(config, log);
-  const keyOf = new Map<string, { text: string; image: string }>();
+  const keyOf = new Map<string, { text: string; image: string | null }>();
   let summary;
   const bar = log.bar('extract features', posts.length);
   try {
@@ -70,16 +92,22 @@ export async function prepareFeatures(config: RunConfig, posts: readonly Encodab
       cache,
       {
         ...(signal ? { signal } : {}),
+        onBadImage: badImagePolicy(config),
         onProgress: (p) => (p.phase === 'done' ? bar.done(p.message) : bar.update(p.done, `cached ${p.cached}, computed ${p.computed}`)),
       },
     );
   } catch (err) {
     await cache.close();
     await Promise.all([encoders.text.dispose(), encoders.image.dispose()]);
-    throw err;
+    throw strictImageError(err);
   }
-  posts.forEach((p, i) => keyOf.set(p.id, { text: summary.keys.text![i]!, image: summary.keys.image![i]! }));
-  const keysFor = (batch: readonly EncodablePost[], which: 'text' | 'image'): string[] => batch.map((p) => keyOf.get(p.id)![which]);
+  posts.forEach((p, i) => keyOf.set(p.id, { text: summary.keys.text![i]!, image: summary.keys.image![i] ?? null }));
+  const keysFor = (batch: readonly EncodablePost[], which: 'text' | 'image'): string[] =>
+    batch.map((p) => {
+      const key = keyOf.get(p.id)?.[which];
+      if (key === undefined || key === null) throw new MmauxTrainerError('TRAINING_FAILED', `features of post ${p.id} were not extracted${key === null ? ' (its image was skipped)' : ''}; drop it before reading batches.`);
+      return key;
+    });
   return {
     textEncoder: encoders.text,
     imageEncoder: encoders.image,
@@ -87,10 +115,16 @@ export async function prepareFeatures(config: RunConfig, posts: readonly Encodab
     imageDim: encoders.image.dim,
     extractionSeconds: summary.elapsedSeconds,
     computed: (summary.text?.computed ?? 0) + (summary.image?.computed ?? 0),
-    batch: async (batch) => {
-      const text = (await cache.read(encoders.text, keysFor(batch, 'text'))) as TextFeatures;
-      const image = (await cache.read(encoders.image, keysFor(batch, 'image'))) as ImageFeatures;
+    badImages: summary.badImages,
+    batch: async (batch, reads = READ_ALL) => {
+      // 'first' / 'none' read one row (or only the pooled vector) per post from the cache: [N, 1, D].
+      const text = (await cache.read(encoders.text, keysFor(batch, 'text'), { sequence: reads.textTokens })) as TextFeatures;
+      const image = (await cache.read(encoders.image, keysFor(batch, 'image'), { sequence: reads.imagePatches })) as ImageFeatures;
       return toTensors(text, image);
+    },
+    textLengths: async (batch) => {
+      const entries = await cache.get(encoders.text, keysFor(batch, 'text'), { sequence: 'none' });
+      return entries.map((e) => (e?.kind === 'text' ? e.storedLength : 0));
     },
     close: async () => {
       await cache.close();

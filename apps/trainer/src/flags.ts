@@ -19,7 +19,8 @@ export const RUN_FLAGS: NonNullable<ParseArgsConfig['options']> = {
   config: { type: 'string', short: 'c' },
   force: { type: 'boolean' },
   resume: { type: 'boolean' },
-  ...Object.fromEntries(Object.keys(RUN_SCHEMA).map((key) => [kebab(key), { type: 'string' as const }])),
+  // A boolean setting is a bare flag (`--strict`); every other setting takes a value.
+  ...Object.fromEntries(Object.entries(RUN_SCHEMA).map(([key, kind]) => [kebab(key), { type: kind.type === 'boolean' ? ('boolean' as const) : ('string' as const) }])),
 };
 
 /** Parsed flags (strings or booleans, by flag name) and positional arguments. */
@@ -78,7 +79,7 @@ export function runSettingsHelp(): string {
   const lines = Object.entries(RUN_SCHEMA).map(([key, kind]) => {
     const values =
       kind.type === 'enum' ? kind.values.join('|') : kind.type === 'aux' ? 'itc,itm|itc|itm|none' : kind.type === 'number' ? (kind.integer ? 'N' : 'X') : 'TEXT';
-    return `  --${kebab(key)} ${values}`;
+    return kind.type === 'boolean' ? `  --${kebab(key)}` : `  --${kebab(key)} ${values}`;
   });
   return lines.join('\n');
 }

@@ -11,7 +11,8 @@ import { loadRunData, splitPosts } from './data.js';
 import { MmauxTrainerError } from './errors.js';
 import { prepareFeatures } from './features.js';
 import { writeFileAtomic, writeJson } from './files.js';
-import { readJsonObject } from './read-files.js';
+import { readJsonObject, readOptionalJsonObject } from './read-files.js';
+import { extractSkips, loadSkips, logSkipSummary, type SkippedPost } from './skips.js';
 import type { Log } from './progress.js';
 import { GRID_FILES, type GridResults, type GridRow, RUN_FILES, type RunResult, type Setting } from './run-files.js';
 import { runTraining } from './train-run.js';
@@ -103,8 +104,11 @@ export async function gridResults(grid: GridConfig, labelsOf: (entry: Record<str
   const tables: string[] = [];
   const alpha = 0.05;
   const seed = 7;
+  const skipped: Record<string, SkippedPost[]> = {};
   for (const entry of grid.datasets) {
     const dataset = labelsOf(entry);
+    // Every post any run of this data set left out, once (runs of other training sizes see other posts).
+    const skipsOf = new Map<string, SkippedPost>();
     for (const trainSize of grid.trainSizes) {
       const group: GridRow[] = [];
       const scoresOf = new Map<GridRow, RunResult[]>();
@@ -115,6 +119,10 @@ export async function gridResults(grid: GridConfig, labelsOf: (entry: Record<str
           const results = runs.map((r) => join(resolve(grid.out), r)).filter((d) => existsSync(join(d, RUN_FILES.result)));
           if (results.length === 0) continue;
           const scores = (await Promise.all(results.map((d) => readJsonObject('gridResults', join(d, RUN_FILES.result))))) as unknown as RunResult[];
+          for (const d of results) {
+            const data = await readOptionalJsonObject('gridResults', join(d, RUN_FILES.data));
+            for (const s of (Array.isArray(data?.skipped) ? data.skipped : []) as SkippedPost[]) skipsOf.set(`${s.stage}\u0000${s.outcome}\u0000${s.reason}\u0000${s.id}`, s);
+          }
           const preds = results.map((d, i) => testPredictions(d, scores[i]!.classes));
           pooled.set(`${model}\u0000${setting}`, { labels: preds.flatMap((p) => p.labels), predictions: preds.flatMap((p) => p.predictions) });
           const summary = (xs: number[]) => {
@@ -149,6 +157,7 @@ export async function gridResults(grid: GridConfig, labelsOf: (entry: Record<str
         }).pValue;
       }
       rows.push(...group);
+      if (skipsOf.size > 0) skipped[dataset] = [...skipsOf.values()];
       if (group.length === 0) continue;
       const title = `${dataset}${trainSize === null ? '' : `, ${trainSize} training posts`}`;
       for (const [metric, key] of [['Macro-F1', 'f1Macro'], ['Weighted-F1', 'f1Weighted']] as const) {
@@ -165,7 +174,12 @@ export async function gridResults(grid: GridConfig, labelsOf: (entry: Record<str
       }
     }
   }
-  return { rows, significance: { test: 'approximate-randomization', samples: grid.testSamples, alpha, seed }, markdown: tables.join('\n\n') };
+  return {
+    rows,
+    significance: { test: 'approximate-randomization', samples: grid.testSamples, alpha, seed },
+    markdown: tables.join('\n\n'),
+    ...(Object.keys(skipped).length > 0 ? { skipped } : {}),
+  };
 }
 
 /** Runs every cell of the grid that is not finished, then writes the tables and the report. */
@@ -194,6 +208,8 @@ export async function runGrid(grid: GridConfig, options: { log: Log; signal?: Ab
     const data = await loadRunData(probe, log);
     const split = splitPosts(data.posts);
     const features = await prepareFeatures(probe, [...split.train, ...split.val, ...split.test], log, signal);
+    // Once per data set (its runs share the posts): what loading and extraction left out.
+    logSkipSummary(log, [...loadSkips(data.report), ...extractSkips(features.badImages)], data.report.flagged, `each run's data.json, ${GRID_FILES.results} and --json`);
     try {
       for (const c of pending) {
         index++;

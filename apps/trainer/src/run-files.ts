@@ -1,3 +1,5 @@
+import type { SkippedPost } from './skips.js';
+
 // The files a run directory and a grid directory hold: what `train` writes, what `eval`,
 // `predict`, `grid` and `report` read. Plain JSON / JSONL / CSV so other tools can read them.
 
@@ -49,6 +51,9 @@ export interface RunEnvironment {
   /** The tfjs backend that ran (`wasm`, `cpu`, `tensorflow`, …) and why it was chosen. */
   backend: string;
   backendReason: string;
+  /** Threads the backend computed with (wasm: `tf.wasm.getThreadsCount()`, cpu: 1; null for native TensorFlow), and the count asked for. Absent in runs before `--threads`. */
+  threads?: number | null;
+  requestedThreads?: number;
   node: string;
   platform: string;
   /** Package versions: `@mmaux/*`, `@tensorflow/tfjs`, … */
@@ -151,4 +156,6 @@ export interface GridResults {
   significance: { test: 'approximate-randomization'; samples: number; alpha: number; seed: number };
   /** Markdown tables: macro-F1 and weighted-F1, one per (dataset, training size). */
   markdown: string;
+  /** Per data set, every post its runs left out or blanked, with the reason (from the runs' `data.json`); absent when none. */
+  skipped?: Record<string, SkippedPost[]>;
 }

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { deriveSeed, type LoadedDataset, type Post } from '@mmaux/datasets';
 import { AdamW, constantSchedule, createFusionModel, createTrainStep, type FusionModel, linearWarmupDecay, loadFusionModel } from '@mmaux/fusion';
 import { balancedClassWeights, createRng } from '@mmaux/losses';
-import { type RunConfig, datasetLabel, settingOf } from './config.js';
+import { type RunConfig, datasetLabel, defaultRunConfig, settingOf } from './config.js';
 import { loadRunData, splitPosts, stratifiedSample } from './data.js';
 import { describeEnvironment, useBackend } from './environment.js';
 import { MmauxTrainerError } from './errors.js';
@@ -18,7 +18,9 @@ import { writeFileAtomic, writeJson } from './files.js';
 import { readJsonObject } from './read-files.js';
 import type { Log } from './progress.js';
 import { type EpochRecord, RUN_FILES, type RunResult } from './run-files.js';
-import { shuffleInPlace } from './shuffle.js';
+import { lengthGroupedBatches } from './length-groups.js';
+import { chunk, shuffleInPlace } from './shuffle.js';
+import { checkTrainingClasses, extractSkips, loadSkips, logSkipSummary, withoutSkippedImages } from './skips.js';
 import { writeReport } from './report/index.js';
 
 /** How a run is started. */
@@ -36,10 +38,19 @@ export interface RunOptions {
   features?: FeatureSource;
 }
 
-/** Keys whose change makes a resumed run a different run. */
+/** Keys whose change makes a resumed run a different run (a key the saved run predates counts as its default). */
 function changedKeys(saved: RunConfig, now: RunConfig): string[] {
-  const ignore = new Set(['out', 'backend', 'cacheDir']);
-  return Object.keys(now).filter((k) => !ignore.has(k) && JSON.stringify(saved[k as keyof RunConfig]) !== JSON.stringify(now[k as keyof RunConfig]));
+  const ignore = new Set(['out', 'backend', 'threads', 'cacheDir', 'strict', 'allowEmptyClasses']);
+  const defaults = defaultRunConfig(now.dataset) as unknown as Record<string, unknown>;
+  const was = saved as unknown as Record<string, unknown>;
+  return Object.keys(now).filter((k) => !ignore.has(k) && JSON.stringify(was[k] ?? defaults[k]) !== JSON.stringify(now[k as keyof RunConfig]));
+}
+
+/** Every split must keep a post. */
+function checkSplits(config: RunConfig, splits: { train: readonly Post[]; val: readonly Post[]; test: readonly Post[] }, when: string): void {
+  for (const name of ['train', 'val', 'test'] as const) {
+    if (splits[name].length === 0) throw new MmauxTrainerError('BAD_INPUT', `${datasetLabel(config)} has no ${name} posts ${when}; check the data set's split column or files.`);
+  }
 }
 
 /** Checks the run directory against --force / --resume and prepares it. */
@@ -75,23 +86,35 @@ export async function runTraining(config: RunConfig, options: RunOptions): Promi
   const { log, signal } = options;
   const dir = resolve(config.out);
   await prepareRunDir(config, options);
-  const backend = await useBackend(config.backend);
+  const backend = await useBackend(config.backend, config.threads);
   await writeJson(join(dir, RUN_FILES.config), config);
   await writeJson(join(dir, RUN_FILES.environment), describeEnvironment(backend));
   log.info(`run ${dir}: ${datasetLabel(config)}, ${config.model}, ${settingOf(config.aux)}, seed ${config.seed}, backend ${backend.tfjsBackend}`);
 
   const data = options.data ?? (await loadRunData(config, log));
-  const split = splitPosts(data.posts);
-  const train = config.trainSize === null ? split.train : stratifiedSample(split.train, config.trainSize, deriveSeed(config.seed, 'train-size'));
-  for (const name of ['train', 'val', 'test'] as const) {
-    const n = name === 'train' ? train.length : split[name].length;
-    if (n === 0) throw new MmauxTrainerError('BAD_INPUT', `${datasetLabel(config)} has no ${name} posts after loading; check the data set's split column or files.`);
-  }
-  await writeJson(join(dir, RUN_FILES.data), { classes: data.classes, report: data.report, trainSize: train.length });
+  const loaded = splitPosts(data.posts);
+  const sampled = config.trainSize === null ? loaded.train : stratifiedSample(loaded.train, config.trainSize, deriveSeed(config.seed, 'train-size'));
+  checkSplits(config, { ...loaded, train: sampled }, 'after loading');
+  // Before the (long) extraction: a class that cannot be learnt.
+  checkTrainingClasses(sampled, [...loaded.val, ...loaded.test], data.classes, config.allowEmptyClasses === true, log, datasetLabel(config));
 
-  const features = options.features ?? (await prepareFeatures(config, [...train, ...split.val, ...split.test], log, signal));
+  const features = options.features ?? (await prepareFeatures(config, [...sampled, ...loaded.val, ...loaded.test], log, signal));
   try {
-    return await trainAndScore(config, { dir, train, val: split.val, test: split.test, classes: data.classes, features, options });
+    // Posts whose image could not be decoded leave the run (or kept a blank image); all are listed.
+    const ids = new Set([...sampled, ...loaded.val, ...loaded.test].map((p) => p.id));
+    const bad = features.badImages.filter((b) => ids.has(b.id));
+    const [train, val, test] = [sampled, loaded.val, loaded.test].map((posts) => withoutSkippedImages(posts, bad)) as [Post[], Post[], Post[]];
+    const skipped = [...loadSkips(data.report), ...extractSkips(bad)];
+    // A grid (features given) prints the summary once per data set.
+    if (options.features === undefined) logSkipSummary(log, skipped, data.report.flagged, `${join(dir, RUN_FILES.data)} and --json`);
+    if (train.length < sampled.length || val.length < loaded.val.length || test.length < loaded.test.length) {
+      checkSplits(config, { train, val, test }, 'once the posts whose image cannot be used are left out');
+      if (new Set(train.map((p) => p.label)).size < new Set(sampled.map((p) => p.label)).size) {
+        checkTrainingClasses(train, [...val, ...test], data.classes, config.allowEmptyClasses === true, log, datasetLabel(config));
+      }
+    }
+    await writeJson(join(dir, RUN_FILES.data), { classes: data.classes, report: data.report, trainSize: train.length, skipped });
+    return await trainAndScore(config, { dir, train, val, test, classes: data.classes, features, options });
   } finally {
     if (options.features === undefined) await features.close();
   }
@@ -144,6 +167,8 @@ async function trainAndScore(config: RunConfig, inputs: RunInputs): Promise<RunR
   // metrics.jsonl always equals the checkpoint's records: an epoch cut short is not in either.
   await writeFileAtomic(join(dir, RUN_FILES.metrics), state.records.map((r) => `${JSON.stringify(r)}\n`).join(''));
   const classWeights = config.classWeights === 'balanced' ? balancedClassWeights(train.map((p) => p.label), numClasses, { onWarning: (m: string) => log.warn(m) }) : undefined;
+  // Text lengths for --group-by-length come from the cache's index (no token is read).
+  const lengths = config.groupByLength ? await features.textLengths(train) : null;
   const started = performance.now();
   try {
     for (let epoch = state.epoch + 1; epoch <= config.epochs; epoch++) {
@@ -160,7 +185,10 @@ async function trainAndScore(config: RunConfig, inputs: RunInputs): Promise<RunR
         rng: createRng(deriveSeed(config.seed, 'itm', epoch)),
         dropoutRng: createRng(deriveSeed(config.seed, 'dropout', epoch)),
       });
-      const order = shuffleInPlace(Array.from({ length: train.length }, (_, i) => i), createRng(deriveSeed(config.seed, 'shuffle', epoch)));
+      const shuffle = createRng(deriveSeed(config.seed, 'shuffle', epoch));
+      const batches = config.groupByLength
+        ? lengthGroupedBatches(lengths!, config.batchSize, shuffle)
+        : chunk(shuffleInPlace(Array.from({ length: train.length }, (_, i) => i), shuffle), config.batchSize);
       const parts: { loss: number[]; ce: number[]; itc: (number | null)[]; itm: (number | null)[]; accuracy: number[]; retrieval: (number | null)[]; itmAccuracy: (number | null)[] } = {
         loss: [], ce: [], itc: [], itm: [], accuracy: [], retrieval: [], itmAccuracy: [],
       };
@@ -168,8 +196,8 @@ async function trainAndScore(config: RunConfig, inputs: RunInputs): Promise<RunR
       const bar = log.bar(`epoch ${epoch}/${config.epochs}`, stepsPerEpoch);
       for (let s = 0; s < stepsPerEpoch; s++) {
         if (signal?.aborted) throw new MmauxTrainerError('INTERRUPTED', `interrupted in epoch ${epoch}; ${state.epoch} epoch(s) are saved — continue with --resume --out ${config.out}.`);
-        const batch = order.slice(s * config.batchSize, (s + 1) * config.batchSize).map((i) => train[i]!);
-        const input = await features.batch(batch);
+        const batch = batches[s]!.map((i) => train[i]!);
+        const input = await features.batch(batch, model.reads); // only what this kind reads
         try {
           const r = await trainer.step({ ...input, labels: batch.map((p) => p.label) });
           parts.loss.push(r.loss);

@@ -92,11 +92,15 @@ describe('mmaux predict and eval', () => {
     expect(p['not sarcastic'] + p.sarcastic).toBeCloseTo(1, 5);
   }, 120_000);
 
-  it('names the line and field of bad input (exit 3)', () => {
+  it('names the line and field of bad input: a missing image is skipped and listed, or stops the run with --strict (exit 3)', () => {
     writeFileSync(join(cwd, 'bad.jsonl'), `${JSON.stringify({ text: 'ok' })}\n${JSON.stringify({ text: 'x', image: 'nope.png' })}\n`);
-    const r = mmaux(cwd, 'predict', 'run', '--input', 'bad.jsonl');
-    expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/bad\.jsonl line 2, field image: image .*nope\.png does not exist/);
+    const r = mmaux(cwd, 'predict', 'run', '--input', 'bad.jsonl', '--quiet');
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n').map((l) => l.split(',')[0])).toEqual(['id', '1']);
+    expect(r.stderr).toMatch(/^warning: missing-image: 1 post skipped \(2\)/);
+    const strict = mmaux(cwd, 'predict', 'run', '--input', 'bad.jsonl', '--strict');
+    expect(strict.code).toBe(3);
+    expect(strict.stderr).toMatch(/bad\.jsonl line 2, field image \(id 2\): image "nope\.png" not found: .*nope\.png does not exist/);
   });
 
   it('eval scores a split of a finished run', () => {

@@ -1,5 +1,6 @@
 import { type Dirent, lstatSync, readdirSync, realpathSync } from 'node:fs';
 import { basename, dirname, isAbsolute, normalize, resolve, sep } from 'node:path';
+import { MmauxDatasetError } from './errors.js';
 
 /** @internal Is `child` inside `parent` or equal to it (both absolute and normalised)? */
 export function isInside(child: string, parent: string): boolean {
@@ -10,7 +11,7 @@ export function isInside(child: string, parent: string): boolean {
 
 type EntryKind = 'file' | 'symlink' | 'other';
 
-/** @internal The outcome of looking up one post's image. */
+/** The outcome of looking up one image path ({@link createImagePathResolver}). */
 export type ImageLookup =
   | { ok: true; path: string }
   | { ok: false; problem: 'missing-image' | 'image-escapes-root'; detail: string };
@@ -136,4 +137,52 @@ export class ImageResolver {
 
 function safeIsFile(p: string): boolean {
   return lstatSync(p, { throwIfNoEntry: false })?.isFile() ?? false;
+}
+
+/** Options of {@link createImagePathResolver}. */
+export interface ImagePathResolverOptions {
+  /**
+   * Also check (with `lstat`) that the file exists and is a file; `false` checks the path only.
+   * @defaultValue true
+   */
+  checkFiles?: boolean;
+}
+
+/**
+ * The rule {@link loadDataset} applies to every image path, for anything else that reads image
+ * paths from a file it did not write (posts to classify, say): a path is refused when `../`
+ * takes it out of the roots, when it is absolute and elsewhere, or when it or a folder on the
+ * way is a symbolic link whose target is elsewhere. Only `readdir`, `lstat` and `realpath` are
+ * used, so a refused file is never opened. The roots' own real paths are allowed too.
+ *
+ * @param roots - folders the images may be in (absolute, or relative to the working directory)
+ * @param options - `checkFiles` (default true)
+ * @returns `lookup(path)` (a path absolute or relative to the working directory):
+ *   `{ ok: true, path }` with the absolute path, or `{ ok: false, problem: 'missing-image' |
+ *   'image-escapes-root', detail }` saying why
+ *
+ * @example
+ * ```ts
+ * const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mmaux-doc-'));
+ * fs.mkdirSync(path.join(dir, 'images'));
+ * fs.writeFileSync(path.join(dir, 'images', 'a.png'), 'x');
+ * fs.writeFileSync(path.join(dir, 'secret.txt'), 'x');
+ * fs.symlinkSync(path.join(dir, 'secret.txt'), path.join(dir, 'images', 'link.png'));
+ * const lookup = createImagePathResolver([path.join(dir, 'images')]);
+ * lookup(path.join(dir, 'images', 'a.png')).ok; // true
+ * lookup(path.join(dir, 'images', '..', 'secret.txt')).problem; // "image-escapes-root"
+ * lookup(path.join(dir, 'images', 'link.png')).problem; // "image-escapes-root"
+ * lookup(path.join(dir, 'images', 'b.png')).problem; // "missing-image"
+ * fs.rmSync(dir, { recursive: true });
+ * ```
+ */
+export function createImagePathResolver(roots: readonly string[], options: ImagePathResolverOptions = {}): (path: string) => ImageLookup {
+  if (!Array.isArray(roots) || roots.length === 0 || roots.some((r) => typeof r !== 'string' || r === '')) {
+    throw new MmauxDatasetError('INVALID_OPTION', `createImagePathResolver: roots must be a non-empty array of folder paths, got ${JSON.stringify(roots)}.`);
+  }
+  if (options.checkFiles !== undefined && typeof options.checkFiles !== 'boolean') {
+    throw new MmauxDatasetError('INVALID_OPTION', `createImagePathResolver: checkFiles must be true or false, got ${JSON.stringify(options.checkFiles)}.`);
+  }
+  const resolver = new ImageResolver([...roots], options.checkFiles ?? true);
+  return (path) => resolver.lookup([path]);
 }

@@ -14,13 +14,15 @@ export * from './synthetic/index.js';
 // Loaders, manifest, splits and text preprocessing: listed below.
 export { DATASET_CLASSES, DATASET_NAMES } from './dataset-classes.js';
 export { parseCsv, readCsvRecords } from './formats/csv.js';
-export type { CsvOptions, CsvRecord } from './formats/csv.js';
+export type { CsvOptions, CsvRecord, UnclosedQuote } from './formats/csv.js';
+export { createImagePathResolver } from './image-paths.js';
+export type { ImageLookup, ImagePathResolverOptions } from './image-paths.js';
 export { parsePythonLiteral } from './formats/python-literal.js';
 export type { PythonValue } from './formats/python-literal.js';
 export { loadDataset } from './load-dataset.js';
 export { MSD_FILTER_WORDS } from './loaders/msd.js';
 export { formatLoadReport } from './report.js';
-export type { BlankReason, FilterReason, LoadReport, ReasonCount, SkipReason, SplitInfo } from './report.js';
+export type { BlankReason, FilterReason, FlagReason, LoadReport, ProblemRow, ReasonCount, SkipReason, SplitInfo } from './report.js';
 export { deriveSeed } from './rng.js';
 export { seededSplit, splitSizes } from './seeded-split.js';
 export type { SeededSplitOptions, SplitFractions, SplitSizes } from './seeded-split.js';

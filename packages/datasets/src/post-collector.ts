@@ -5,6 +5,7 @@ import {
   countReason,
   type FilterReason,
   type LoadReport,
+  type ProblemRow,
   SKIP_REASON_CODES,
   type SkipReason,
   type SplitInfo,
@@ -66,6 +67,8 @@ export class PostCollector {
   readonly skipped: LoadReport['skipped'] = {};
   readonly filtered: LoadReport['filtered'] = {};
   readonly blanked: LoadReport['blanked'] = {};
+  readonly flagged: LoadReport['flagged'] = {};
+  readonly problemRows: ProblemRow[] = [];
   readonly warnings: string[] = [];
 
   constructor(readonly settings: CollectorSettings) {}
@@ -82,7 +85,15 @@ export class PostCollector {
       });
     }
     this.read += 1;
-    countReason(this.skipped, reason, id || (at.row !== undefined ? `row ${at.row}` : '?'), message);
+    const shown = id || (at.row !== undefined ? `row ${at.row}` : '?');
+    countReason(this.skipped, reason, shown, message);
+    this.note('skipped', reason, shown, at, message);
+  }
+
+  private note(outcome: ProblemRow['outcome'], reason: ProblemRow['reason'], id: string, at: RowLocation, message: string): void {
+    const row: ProblemRow = { outcome, reason, id, file: at.file, message };
+    if (at.row !== undefined) row.row = at.row;
+    this.problemRows.push(row);
   }
 
   /** Leaves a row out by the data set's own rule (never an error). */
@@ -139,10 +150,21 @@ export class PostCollector {
           return;
         }
         blank = true;
-        countReason(this.blanked, found.problem as BlankReason, c.id, `${settings.fn}: ${where(c.at)} (id ${c.id}): ${what} Kept with a blank image.`);
+        const message = `${settings.fn}: ${where(c.at)} (id ${c.id}): ${what} Kept with a blank image.`;
+        countReason(this.blanked, found.problem as BlankReason, c.id, message);
+        this.note('blanked', found.problem, c.id, c.at, message);
       }
     } else {
       this.textOnly += 1;
+    }
+    // Bytes that were not UTF-8 arrive as U+FFFD: the post is kept, the row named in a warning.
+    const replaced = c.text.split('\uFFFD').length - 1;
+    if (replaced > 0) {
+      const message =
+        `${settings.fn}: ${where(c.at)} (id ${c.id}): the text holds ${replaced} U+FFFD replacement character${replaced === 1 ? '' : 's'} where the file's bytes were not valid UTF-8; ` +
+        're-save the file as UTF-8 so the tokenizer sees the real characters.';
+      countReason(this.flagged, 'invalid-utf8', c.id, message);
+      this.note('flagged', 'invalid-utf8', c.id, c.at, message);
     }
     const post: Post = { id: c.id, text, imagePath, label: c.label, split: c.split ?? ('' as Split) };
     if (c.groupId !== undefined) post.groupId = c.groupId;
@@ -176,6 +198,14 @@ export class PostCollector {
       split.seed = splitInfo.seed;
       split.fractions = [0.8, 0.1, 0.1];
     }
+    const utf8 = this.flagged['invalid-utf8'];
+    if (utf8 !== undefined) {
+      const rows = this.problemRows.filter((r) => r.reason === 'invalid-utf8').slice(0, 20).map((r) => `${r.row !== undefined ? `row ${r.row} ` : ''}(id ${r.id})`);
+      this.warnings.push(
+        `${utf8.count} kept post${utf8.count === 1 ? ' has' : 's have'} text that is not valid UTF-8 (decoded with U+FFFD replacement characters, which the tokenizer sees): ` +
+          `${rows.join(', ')}${utf8.count > rows.length ? `, … ${utf8.count - rows.length} more` : ''}; re-save the file as UTF-8.`,
+      );
+    }
     const report: LoadReport = {
       dataset: settings.dataset,
       source: settings.source,
@@ -185,6 +215,8 @@ export class PostCollector {
       skipped: this.skipped,
       filtered: this.filtered,
       blanked: this.blanked,
+      flagged: this.flagged,
+      problemRows: this.problemRows,
       textOnly: this.textOnly,
       perSplit,
       split,

@@ -11,7 +11,9 @@ export type SkipReason =
   | 'duplicate-id'
   | 'empty-text'
   | 'missing-text'
-  | 'invalid-split';
+  | 'invalid-split'
+  /** CSV: a quote opens in the row and is not closed on its line (the rows it would swallow are read as rows). */
+  | 'unclosed-quote';
 
 /** Why a row was left out by the data set's own rules (never an error). */
 export type FilterReason =
@@ -24,6 +26,27 @@ export type FilterReason =
 
 /** Why an image was replaced by a blank one. */
 export type BlankReason = 'missing-image' | 'image-escapes-root';
+
+/** Why a kept post is flagged (a warning; the post is kept as it is). */
+export type FlagReason =
+  /** The text held bytes that are not UTF-8; they were decoded as U+FFFD replacement characters, which the tokenizer sees. */
+  'invalid-utf8';
+
+/** One row a skip, blank or flag reason applied to (the full list behind the counts). */
+export interface ProblemRow {
+  /** `'skipped'`: dropped; `'blanked'`: kept with a blank image; `'flagged'`: kept, with a warning. */
+  outcome: 'skipped' | 'blanked' | 'flagged';
+  /** The reason. */
+  reason: SkipReason | BlankReason | FlagReason;
+  /** The post id (`row N` for a row without a readable id). */
+  id: string;
+  /** The file the row is in. */
+  file: string;
+  /** 1-based row (or line) in that file, when known. */
+  row?: number;
+  /** What was wrong and what to do (file, row, id included). */
+  message: string;
+}
 
 /** How many rows one reason affected, and which. */
 export interface ReasonCount {
@@ -67,6 +90,10 @@ export interface LoadReport {
   filtered: Partial<Record<FilterReason, ReasonCount>>;
   /** Kept posts whose image was replaced by a blank one (`blankImage: true`), by reason. */
   blanked: Partial<Record<BlankReason, ReasonCount>>;
+  /** Kept posts with a warning (e.g. text that was not valid UTF-8), by reason; each also in `warnings`. */
+  flagged: Partial<Record<FlagReason, ReasonCount>>;
+  /** Every skipped, blanked and flagged row with its reason and message, in the order they were met (the counts above keep only the first 20 ids). */
+  problemRows: ProblemRow[];
   /** Kept posts without any image by design (manifest rows with an empty `image`). */
   textOnly: number;
   /** Posts per class in each split (`perSplit.train[c]`). */
@@ -90,6 +117,7 @@ export const SKIP_REASON_CODES: Readonly<Record<SkipReason, DatasetErrorCode>> =
   'empty-text': 'EMPTY_TEXT',
   'missing-text': 'NOT_FOUND',
   'invalid-split': 'INVALID_ROW',
+  'unclosed-quote': 'INVALID_FORMAT',
 };
 
 const ID_LIMIT = 20;

@@ -10,6 +10,9 @@ export type DatasetName = 'tir' | 'mvsa-single' | 'mvsa-multiple' | 'mhp' | 'msd
  * What happens to a post whose image is missing or whose image path escapes the data root:
  * `'skip'` drops the post and counts it in the report, `'blank'` keeps it with
  * `imagePath: null` and `blankImage: true` (encoders feed a blank image), `'error'` throws.
+ * Loading does not decode; an image that exists but cannot be decoded (truncated, not an
+ * image, over the pixel limit) is found by {@link validateImages}, {@link preprocessImages} and
+ * `@mmaux/encoders`' `extractFeatures`, which take the same policy.
  */
 export type BadImagePolicy = 'error' | 'skip' | 'blank';
 

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { MmauxDatasetError } from './errors.js';
 import { DEFAULT_LIMIT_INPUT_PIXELS, decodeImage } from './image/decode-image.js';
+import { type ImageProblem, imageProblemOf } from './image/image-problem.js';
 import { probeImage } from './image/probe-image.js';
 import { loadDataset } from './load-dataset.js';
 import { mapLimit } from './map-limit.js';
@@ -19,9 +20,11 @@ export interface ValidateImagesOptions {
    */
   concurrency?: number;
   /**
-   * `'header'` reads only each file's header (fast: finds missing, unreadable, mislabelled and
-   * oversized files); `'full'` also decodes every pixel, which is what finds truncated files.
-   * @defaultValue 'header'
+   * `'full'` decodes every image exactly as extraction does ({@link decodeImage}), so an image
+   * that passes is one extraction accepts; it is the only way to find a truncated file.
+   * `'header'` reads only each file's header (several times faster: finds missing, unreadable,
+   * mislabelled and oversized files, but passes a file whose pixel data is cut short).
+   * @defaultValue 'full'
    */
   decode?: 'header' | 'full';
   /** Called after each image with the number done and the total. */
@@ -35,7 +38,7 @@ export interface ImageIssue {
   /** The image file. */
   path: string;
   /** `'missing'`: no such file; `'corrupt'`: not a decodable image (or truncated); `'oversized'`: over `limitInputPixels`. */
-  problem: 'missing' | 'corrupt' | 'oversized';
+  problem: ImageProblem;
   /** What the image pipeline said (the typed error's message). */
   message: string;
 }
@@ -58,25 +61,25 @@ export interface ImageValidation {
   issues: ImageIssue[];
 }
 
-const PROBLEM_OF_CODE: Record<string, ImageIssue['problem']> = { NOT_FOUND: 'missing', IMAGE_TOO_LARGE: 'oversized' };
-
 /** Runs the image through the pipeline's own checks, so what passes here decodes there. */
 async function checkOne(path: string, limit: number, full: boolean): Promise<Omit<ImageIssue, 'id' | 'path'> | null> {
   try {
     await (full ? decodeImage : probeImage)(path, { limitInputPixels: limit });
     return null;
   } catch (err) {
-    if (!(err instanceof MmauxDatasetError)) throw err;
-    return { problem: PROBLEM_OF_CODE[err.code] ?? 'corrupt', message: err.message };
+    const problem = imageProblemOf(err);
+    if (problem === undefined) throw err;
+    return { problem, message: (err as Error).message };
   }
 }
 
 /**
  * Checks the images of loaded posts with the project's image pipeline, without keeping any
- * pixels: each file's header ({@link probeImage}), and with `decode: 'full'` every pixel
- * ({@link decodeImage}), which is the only way to find a truncated file. An image that passes
- * is one the pipeline will decode. Loading stays lazy; run this once (e.g. from
- * `mmaux data check`) and exclude what it reports.
+ * pixels: every pixel decoded as extraction decodes it ({@link decodeImage}, the default
+ * `decode: 'full'`), or with `decode: 'header'` each file's header only ({@link probeImage},
+ * faster, but blind to truncated pixel data). With `'full'`, an image that passes is one the
+ * pipeline will decode. `concurrency` images are checked at once, `onProgress` after each.
+ * Loading stays lazy; run this once (e.g. from `mmaux data check`) and exclude what it reports.
  *
  * @param posts - posts (or anything with `id` and `imagePath`)
  * @param options - `limitInputPixels`, `concurrency`, `decode`, `onProgress`
@@ -88,7 +91,7 @@ async function checkOne(path: string, limit: number, full: boolean): Promise<Omi
  * const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mmaux-doc-'));
  * fs.writeFileSync(path.join(dir, 'bad.jpg'), 'not an image');
  * const posts = [{ id: 'a', imagePath: path.join(dir, 'bad.jpg') }, { id: 'b', imagePath: path.join(dir, 'gone.jpg') }, { id: 'c', imagePath: null }];
- * const v = await validateImages(posts, { concurrency: 2 });
+ * const v = await validateImages(posts, { concurrency: 2, decode: 'header' });
  * [v.checked, v.ok, v.withoutImage]; // [2, 0, 1]
  * v.corrupt; // ["a"]
  * v.missing; // ["b"]
@@ -108,7 +111,7 @@ export async function validateImages(
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new MmauxDatasetError('INVALID_OPTION', `${fn}: concurrency must be a positive integer, got ${String(concurrency)}.`);
   }
-  const decode = options.decode ?? 'header';
+  const decode = options.decode ?? 'full';
   if (decode !== 'header' && decode !== 'full') {
     throw new MmauxDatasetError('INVALID_OPTION', `${fn}: decode must be 'header' or 'full', got ${JSON.stringify(decode)}.`);
   }
@@ -150,7 +153,7 @@ export interface DatasetCheck {
  * const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mmaux-doc-'));
  * fs.writeFileSync(path.join(dir, 'a.jpg'), 'truncated');
  * fs.writeFileSync(path.join(dir, 'm.jsonl'), '{"id":"a","text":"hi","image":"a.jpg","label":0}\n');
- * const { dataset, images } = await checkDataset('manifest', path.join(dir, 'm.jsonl'), { images: { decode: 'full' } });
+ * const { dataset, images } = await checkDataset('manifest', path.join(dir, 'm.jsonl'));
  * dataset.report.kept; // 1
  * images.corrupt; // ["a"]
  * fs.rmSync(dir, { recursive: true });

@@ -145,3 +145,43 @@ describe('bad input in a manifest', () => {
     await expect(loadDataset('tir', tir, { classes: ['x'] })).rejects.toThrow(/renames the data set's 4 classes .* needs 4 names, got 1/);
   });
 });
+
+describe('text that is not valid UTF-8', () => {
+  it('is kept, counted and named by row in a warning', async () => {
+    const latin1 = (s: string) => Buffer.from(s, 'latin1');
+    const file = put(
+      root,
+      'latin1.csv',
+      Buffer.concat([
+        Buffer.from('id,text,image,label,split\nu1,plain ascii,,a,train\n'),
+        latin1('u2,caf\xe9 au lait,,a,train\n'), // row 3: a Latin-1 é is not UTF-8
+        Buffer.from('u3,fine ü,,b,train\n'),
+        latin1('u4,na\xefve r\xe9sum\xe9,,b,test\n'), // row 5: three bad bytes
+      ]),
+    );
+    const { posts, report } = await loadDataset('manifest', file, OPTIONS);
+    expect(posts.map((p) => p.id)).toEqual(['u1', 'u2', 'u3', 'u4']);
+    expect(posts[1]!.text).toBe('caf\uFFFD au lait');
+    expect(report.flagged['invalid-utf8']).toMatchObject({ count: 2, ids: ['u2', 'u4'] });
+    expect(report.problemRows.map((r) => [r.outcome, r.reason, r.id, r.row])).toEqual([
+      ['flagged', 'invalid-utf8', 'u2', 3],
+      ['flagged', 'invalid-utf8', 'u4', 5],
+    ]);
+    expect(report.problemRows[1]!.message).toMatch(/latin1\.csv row 5 \(id u4\): the text holds 3 U\+FFFD replacement characters .* re-save the file as UTF-8/);
+    expect(report.warnings).toContainEqual(expect.stringMatching(/^2 kept posts have text that is not valid UTF-8 .*: row 3 \(id u2\), row 5 \(id u4\); re-save the file as UTF-8\.$/));
+    expect(formatLoadReport(report, ['a', 'b'])).toMatch(/warning: 2 kept posts have text that is not valid UTF-8/);
+    expectNothingLost(report);
+  });
+
+  it('every skipped and blanked row is in problemRows, beyond the first 20 ids of the counts', async () => {
+    const lines = ['id,text,image,label'];
+    for (let i = 0; i < 25; i++) lines.push(`m${i},text ${i},images/none-${i}.jpg,a`);
+    const file = put(root, 'many-missing.csv', lines.join('\n'));
+    const { report } = await loadDataset('manifest', file, OPTIONS);
+    expect(report.skipped['missing-image']!.ids).toHaveLength(20);
+    expect(report.problemRows.map((r) => r.id)).toEqual(Array.from({ length: 25 }, (_, i) => `m${i}`));
+    expect(report.problemRows.every((r) => r.outcome === 'skipped' && r.reason === 'missing-image' && /does not exist/.test(r.message))).toBe(true);
+    const blank = await loadDataset('manifest', file, { ...OPTIONS, onBadImage: 'blank' });
+    expect(blank.report.problemRows.filter((r) => r.outcome === 'blanked')).toHaveLength(25);
+  });
+});

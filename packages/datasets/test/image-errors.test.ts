@@ -202,8 +202,12 @@ describe('bad arguments', () => {
     await expectDatasetError(() => preprocessImages([blankImage(2, 2)], IMAGE_RECIPES.vit, { concurrency: 0 }), 'INVALID_OPTION', 'concurrency');
   });
 
-  it('preprocessImages rejects with the failing image’s own error', async () => {
+  it("preprocessImages with onBadImage: 'error' rejects with the failing image’s own error", async () => {
     const missing = join(tmp, 'missing.png');
-    await expectDatasetError(() => preprocessImages([blankImage(2, 2), missing], IMAGE_RECIPES.vit), 'NOT_FOUND', missing);
+    await expectDatasetError(() => preprocessImages([blankImage(2, 2), missing], IMAGE_RECIPES.vit, { onBadImage: 'error' }), 'NOT_FOUND', missing);
+    await expectDatasetError(() => preprocessImages([blankImage(2, 2)], IMAGE_RECIPES.vit, { onBadImage: 'drop' as 'skip' }), 'INVALID_OPTION', 'onBadImage');
+    // A malformed DecodedImage is the caller's bug: it rejects whatever the policy.
+    const broken = { data: new Uint8Array(5), width: 2, height: 2, channels: 3 as const };
+    await expectDatasetError(() => preprocessImages([broken], IMAGE_RECIPES.vit), 'BAD_IMAGE', '12 bytes');
   });
 });

@@ -32,7 +32,7 @@ beforeAll(async () => {
 describe('validateImages', () => {
   it('reads headers: finds missing, corrupt and oversized images', async () => {
     const progress: number[] = [];
-    const v = await validateImages(posts, { limitInputPixels: 50_000, concurrency: 3, onProgress: (done) => progress.push(done) });
+    const v = await validateImages(posts, { limitInputPixels: 50_000, concurrency: 3, decode: 'header', onProgress: (done) => progress.push(done) });
     // big.jpg and tail-cut.jpg are both 300 × 200 = 60,000 pixels.
     expect(v).toMatchObject({ checked: 6, ok: 1, withoutImage: 1, missing: ['gone'], corrupt: ['garbage', 'header-cut'], oversized: ['big', 'tail-cut'] });
     expect(v.issues.map((i) => [i.id, i.problem])).toEqual([
@@ -49,11 +49,12 @@ describe('validateImages', () => {
     expect(progress).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
-  it("decode: 'full' also finds a truncated image whose header is intact", async () => {
-    const header = await validateImages(posts);
+  it("decode: 'full' (the default) also finds a truncated image whose header is intact", async () => {
+    const header = await validateImages(posts, { decode: 'header' });
     expect(header.corrupt).toEqual(['garbage', 'header-cut']);
     const full = await validateImages(posts, { decode: 'full' });
     expect(full.corrupt).toEqual(['garbage', 'header-cut', 'tail-cut']);
+    expect((await validateImages(posts)).corrupt).toEqual(full.corrupt);
     // sharp's own wording varies under concurrent decodes ("premature end", "Unknown error").
     expect(full.issues.find((i) => i.id === 'tail-cut')!.message).toMatch(/tail-cut\.jpg is corrupt or truncated/);
     expect(full.oversized).toEqual([]);
@@ -69,7 +70,7 @@ describe('validateImages', () => {
 describe('checkDataset', () => {
   it('loads lazily, then validates the kept posts', async () => {
     const file = put(dir, 'm.jsonl', ['{"id":"1","text":"a","image":"ok.jpg","label":0}', '{"id":"2","text":"b","image":"tail-cut.jpg","label":1}'].join('\n'));
-    const { dataset, images } = await checkDataset('manifest', file, { images: { decode: 'full' } });
+    const { dataset, images } = await checkDataset('manifest', file);
     expect(dataset.report.kept).toBe(2);
     expect(images.corrupt).toEqual(['2']);
   });

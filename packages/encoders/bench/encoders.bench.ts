@@ -6,7 +6,8 @@
  * - posts per second of the built-in encoders (`builtin:text-hash`, `builtin:image-patches`)
  *   and of the tiny ONNX models of the tests (through transformers.js + ONNX Runtime);
  * - feature-cache write and read throughput (MB/s of float features), cold (a new cache
- *   instance: every shard's checksum verified on first open) and warm.
+ *   instance: every shard's checksum verified on first open) and warm, and warm reads of the
+ *   first token only (`sequence: 'first'`) or the pooled vectors only (`'none'`).
  *
  * Real models: point these environment variables at local model folders (config.json,
  * tokenizer files / preprocessor_config.json, onnx/model.onnx — see the README) to time them
@@ -165,6 +166,13 @@ for (const dtype of ['float32', 'float16'] as const) {
     for (let s = 0; s < shuffled.length; s += 64) await reader.read(fake, shuffled.slice(s, s + 64));
   });
   line(`read ${dtype}, warm, random order`, random, `${((bytes / 1e6 / random) * 1000).toFixed(0)} MB/s`);
+  // What a first-token or pooled-only model is given: one row (or none) per post instead of every token.
+  for (const sequence of ['first', 'none'] as const) {
+    const ms = await medianMs(3, async () => {
+      for (let s = 0; s < keys.length; s += 64) await reader.read(fake, keys.slice(s, s + 64), { sequence });
+    });
+    line(`read ${dtype}, warm, sequence '${sequence}', batches of 64`, ms, `${(warm / ms).toFixed(1)}× the full read's speed`);
+  }
   await reader.close();
 }
 rmSync(work, { recursive: true, force: true });

@@ -16,10 +16,14 @@ const image: ImageFeatureEncoder = await createImageEncoder('hf:/models/vit', { 
 const features: TextFeatures = await text.encode(['a']);
 const cache = new FeatureCache('/tmp/c', { dtype: 'float16', store: 'tokens', patchGrid: 7 });
 const progress: Array<ExtractProgress['etaSeconds']> = [];
-await extractFeatures([{ id: '1', text: 'x', imagePath: null }], { text, image }, cache, { onProgress: (p) => progress.push(p.etaSeconds) });
+const summary = await extractFeatures([{ id: '1', text: 'x', imagePath: null }], { text, image }, cache, { onProgress: (p) => progress.push(p.etaSeconds), onBadImage: 'skip' });
+const skipped: Array<string | null> = summary.keys.image ?? [];
+const bad: string[] = summary.badImages.map((b) => `${b.id} ${b.path} ${b.problem} ${b.action}`);
+// @ts-expect-error onBadImage is a closed union
+await extractFeatures([], { text }, cache, { onBadImage: 'ignore' });
 const stats: CacheStats = await cache.stats();
 // @ts-expect-error dtype is 'float32' | 'float16'
 new FeatureCache('/tmp/c', { dtype: 'float64' });
 // @ts-expect-error pooling is a closed union
 await createTextEncoder('hf:x', { pooling: 'max' });
-export { features, stats };
+export { features, stats, skipped, bad };

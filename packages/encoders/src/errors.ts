@@ -3,6 +3,7 @@ export type EncoderErrorCode =
   | 'INVALID_SPEC'
   | 'INVALID_OPTION'
   | 'INVALID_INPUT'
+  | 'BAD_IMAGE'
   | 'MODEL_NOT_FOUND'
   | 'MODEL_LOAD_FAILED'
   | 'UNSUPPORTED_MODEL'
@@ -21,6 +22,9 @@ export type EncoderErrorCode =
  * - `INVALID_OPTION`: an option is out of range or of the wrong type.
  * - `INVALID_INPUT`: `encode` was given something other than strings / images, or a post is
  *   malformed (the message names the post id).
+ * - `BAD_IMAGE`: with `onBadImage: 'error'`, {@link extractFeatures} met an image it cannot
+ *   use (missing, unreadable, corrupt or truncated, over the pixel limit); the message names the
+ *   post id, the file and the reason.
  * - `MODEL_NOT_FOUND`: a transformers.js model is missing; the message lists where it looked
  *   and how to provide the folder.
  * - `MODEL_LOAD_FAILED`: the model files exist but ONNX Runtime or transformers.js refused them.

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { type DecodedImage, blankImage } from '@mmaux/datasets';
+import { type DecodedImage, DEFAULT_LIMIT_INPUT_PIXELS, blankImage } from '@mmaux/datasets';
 import { MmauxEncoderError } from './errors.js';
-import type { FeatureCache } from './feature-cache.js';
+import { type BatchImageContext, batchImages, type ExtractBadImage, type ExtractBadImagePolicy } from './extract-images.js';
+import type { FeatureCache } from './feature-cache/index.js';
 import { formatBytes } from './format-bytes.js';
 import { blankImageKey, imageKey, textKey } from './hash.js';
 import type { ImageFeatureEncoder, ImageFeatures, PooledFeatures, TextFeatureEncoder, TextFeatures } from './types.js';
@@ -39,6 +40,8 @@ export interface ExtractProgress {
   cached: number;
   /** Inputs encoded so far in this run. */
   computed: number;
+  /** Posts whose image could not be used so far (skipped or blanked, see `onBadImage`). */
+  badImages: number;
   /** Posts per second in this run. */
   rate: number;
   /** Estimated seconds left (0 when done). */
@@ -47,7 +50,7 @@ export interface ExtractProgress {
   elapsedSeconds: number;
   /** Bytes of the cache on disk (only on `'done'`). */
   bytes?: number;
-  /** A line for people, e.g. `"extract 640/1000 posts (64.0%), 210 posts/s, ETA 2s; 300 cached, 980 computed"`. */
+  /** A line for people, e.g. `"extract 640/1000 posts (64.0%), 210 posts/s, ETA 2s; 300 cached, 980 computed"` (`; 2 bad images` when there are some). */
   message: string;
 }
 
@@ -76,10 +79,27 @@ export interface ExtractOptions {
    */
   blankImage?: { width: number; height: number; rgb?: [number, number, number] };
   /**
-   * Image files read at once while hashing.
+   * Image files read (and, when not cached, decoded) at once.
    * @defaultValue 8
    */
   readConcurrency?: number;
+  /**
+   * A post whose image cannot be used: missing or unreadable, not a JPEG/PNG/WebP/GIF, empty,
+   * truncated or corrupt, or over `limitInputPixels`. Every image that is not cached yet is
+   * decoded here first (with `@mmaux/datasets`' `decodeImage`, as the encoders would), so such
+   * a file is found per post: `'skip'` gives the post no image features (its `keys.image`
+   * entry is `null`), `'blank'` gives it the blank image's features, and both list it in
+   * `badImages` with the file and the reason; `'error'` throws `BAD_IMAGE` at the first one.
+   * Nothing else is lost: every good image is cached, so a rerun after fixing a file encodes
+   * only that file.
+   * @defaultValue `'skip'`
+   */
+  onBadImage?: ExtractBadImagePolicy;
+  /**
+   * Images whose header declares more pixels (width × height) are bad images (`'oversized'`).
+   * @defaultValue the image encoder's `limitInputPixels`, else 178956970
+   */
+  limitInputPixels?: number;
   /**
    * The clock for rates and ETA, in milliseconds.
    * @defaultValue `performance.now`
@@ -93,10 +113,15 @@ export interface ExtractSummary {
   posts: number;
   /** Text inputs found cached / encoded now (distinct texts). */
   text?: { encoderId: string; cached: number; computed: number };
-  /** Image inputs found cached / encoded now (distinct images). */
-  image?: { encoderId: string; cached: number; computed: number };
-  /** Cache keys per post, in the order of `posts`, for {@link FeatureCache.read} (no re-hashing of image files). */
-  keys: { text?: string[]; image?: string[] };
+  /** Image inputs found cached / encoded now (distinct images), and posts whose image was skipped or blanked. */
+  image?: { encoderId: string; cached: number; computed: number; skipped: number; blanked: number };
+  /**
+   * Cache keys per post, in the order of `posts`, for {@link FeatureCache.read} (no re-hashing
+   * of image files); `keys.image` is `null` for a post whose image was skipped (see `badImages`).
+   */
+  keys: { text?: string[]; image?: Array<string | null> };
+  /** Every post whose image could not be used, in post order: id, file, problem, reason and whether it was skipped or blanked. */
+  badImages: ExtractBadImage[];
   /** Cache size on disk afterwards. */
   bytes: number;
   /** Human-readable cache size line. */
@@ -127,6 +152,13 @@ function formatSeconds(s: number): string {
  * {@link imageKey} of the file's bytes, {@link blankImageKey} for `imagePath: null`) are not in
  * the cache are encoded and added to it; shards are written as the buffer fills and at the end.
  *
+ * Bad images do not stop the run: an image that is not cached yet is decoded first, and one that
+ * cannot be used (missing, unreadable, not an image, empty, truncated, over the pixel limit)
+ * follows `onBadImage` — skipped by default (`keys.image` is `null` for that post), or blanked —
+ * and is listed in `badImages` with the post id, the file and the reason; `'error'` throws
+ * `BAD_IMAGE` at the first one instead. Every good image is cached either way, so once the file
+ * is fixed the next run encodes only it.
+ *
  * Resumable: an interrupted run (an error, a throwing `onProgress`, an abort, a killed process)
  * leaves complete shards and consistent indexes, and the next run skips every input already
  * cached. Existing shards are checked against their checksums first (`verify: 'full'`), so a
@@ -136,11 +168,13 @@ function formatSeconds(s: number): string {
  * @param posts - `{ id, text, imagePath | null }` (e.g. `@mmaux/datasets` posts)
  * @param encoders - `{ text?, image? }`
  * @param cache - where the features go
- * @param options - `batchSize` (32), `onProgress`, `signal`, `verify` (`'full'`), `blankImage`,
- *   `readConcurrency` (8), `now`
- * @returns counts per modality, the keys per post, the cache size
- * @throws MmauxEncoderError `INVALID_INPUT` (a malformed post, an unreadable image file: the
- *   message names the post), `ABORTED`, `CACHE_IO`, `CACHE_LOCKED`; encoder errors pass through
+ * @param options - `batchSize` (32), `onBadImage` (`'skip'`), `limitInputPixels`, `onProgress`,
+ *   `signal`, `verify` (`'full'`), `blankImage`, `readConcurrency` (8), `now`
+ * @returns counts per modality, the keys per post, the bad images, the cache size
+ * @throws MmauxEncoderError `INVALID_INPUT` (a malformed post, naming it), `BAD_IMAGE` (with
+ *   `onBadImage: 'error'`: the first image that cannot be used, naming the post, the file and
+ *   the reason), `INVALID_OPTION`, `ABORTED`, `CACHE_IO`, `CACHE_LOCKED`; encoder errors pass
+ *   through
  *
  * @example
  * ```ts
@@ -158,6 +192,14 @@ function formatSeconds(s: number): string {
  * lines.at(-1)!.startsWith('done 2 posts'); // true
  * const feats = await cache.read(encoders.text, again.keys.text!);
  * feats.shape.n; // 2
+ * // a post whose image is not an image: skipped and listed, the others encoded
+ * const dir = await mkdtemp(join(tmpdir(), 'extract-bad-'));
+ * await writeFile(join(dir, 'ok.png'), await encodePng(blankImage(8, 8, [0, 128, 255])));
+ * await writeFile(join(dir, 'bad.jpg'), 'not an image');
+ * const withBad = [{ id: 'a', text: 'fine', imagePath: join(dir, 'ok.png') }, { id: 'b', text: 'broken', imagePath: join(dir, 'bad.jpg') }];
+ * const s = await extractFeatures(withBad, encoders, cache);
+ * s.badImages.map((b) => [b.id, b.problem, b.action]); // [["b", "corrupt", "skipped"]]
+ * s.keys.image![1] === null; // true
  * ```
  */
 export async function extractFeatures(
@@ -175,6 +217,11 @@ export async function extractFeatures(
   if (imageEncoder && imageEncoder.kind !== 'image') throw new MmauxEncoderError('INVALID_OPTION', `${fn}: encoders.image is a ${String(imageEncoder.kind)} encoder (${imageEncoder.id}).`);
   const batchSize = positiveInt(fn, 'batchSize', options.batchSize, 32);
   const readConcurrency = positiveInt(fn, 'readConcurrency', options.readConcurrency, 8, 1024);
+  const policy = options.onBadImage ?? 'skip';
+  if (policy !== 'skip' && policy !== 'blank' && policy !== 'error') {
+    throw new MmauxEncoderError('INVALID_OPTION', `${fn}: onBadImage must be 'skip', 'blank' or 'error', got ${describe(policy)}.`);
+  }
+  const limitInputPixels = positiveInt(fn, 'limitInputPixels', options.limitInputPixels, imageEncoder?.limitInputPixels ?? DEFAULT_LIMIT_INPUT_PIXELS);
   const now = options.now ?? (() => performance.now());
   const blankSpec = options.blankImage ?? { width: 224, height: 224 };
   const blankRgb = blankSpec.rgb ?? [255, 255, 255];
@@ -188,9 +235,20 @@ export async function extractFeatures(
   }
   const keys: ExtractSummary['keys'] = {};
   if (textEncoder) keys.text = new Array<string>(posts.length);
-  if (imageEncoder) keys.image = new Array<string>(posts.length);
+  if (imageEncoder) keys.image = new Array<string | null>(posts.length);
   const counts = { text: { cached: 0, computed: 0 }, image: { cached: 0, computed: 0 } };
   const seen = { text: new Set<string>(), image: new Set<string>() };
+  const badImages: ExtractBadImage[] = [];
+  const imageContext: BatchImageContext = {
+    fn,
+    policy,
+    limitInputPixels,
+    readConcurrency,
+    blankKey,
+    badKeys: new Map(),
+    seen: seen.image,
+    has: (k) => cache.has(imageEncoder!, k),
+  };
 
   const progress = (phase: 'extract' | 'done', done: number, bytes?: number, sizeLine?: string): ExtractProgress => {
     const elapsedSeconds = (now() - started) / 1000;
@@ -199,11 +257,12 @@ export async function extractFeatures(
     const cached = counts.text.cached + counts.image.cached;
     const computed = counts.text.computed + counts.image.computed;
     const pct = posts.length > 0 ? ((100 * done) / posts.length).toFixed(1) : '100.0';
+    const bad = badImages.length > 0 ? `; ${badImages.length} bad image${badImages.length === 1 ? '' : 's'} (${policy === 'blank' ? 'blanked' : 'skipped'})` : '';
     const message =
       phase === 'done'
-        ? `done ${done} posts in ${formatSeconds(elapsedSeconds)} (${rate.toFixed(1)} posts/s); ${cached} cached, ${computed} computed; ${sizeLine ?? ''}`
-        : `extract ${done}/${posts.length} posts (${pct}%), ${rate.toFixed(1)} posts/s, ETA ${formatSeconds(etaSeconds)}; ${cached} cached, ${computed} computed`;
-    return { phase, done, total: posts.length, cached, computed, rate, etaSeconds, elapsedSeconds, ...(bytes === undefined ? {} : { bytes }), message };
+        ? `done ${done} posts in ${formatSeconds(elapsedSeconds)} (${rate.toFixed(1)} posts/s); ${cached} cached, ${computed} computed${bad}; ${sizeLine ?? ''}`
+        : `extract ${done}/${posts.length} posts (${pct}%), ${rate.toFixed(1)} posts/s, ETA ${formatSeconds(etaSeconds)}; ${cached} cached, ${computed} computed${bad}`;
+    return { phase, done, total: posts.length, cached, computed, badImages: badImages.length, rate, etaSeconds, elapsedSeconds, ...(bytes === undefined ? {} : { bytes }), message };
   };
 
   let done = 0;
@@ -234,38 +293,23 @@ export async function extractFeatures(
         }
       }
       if (imageEncoder) {
-        const sources = await mapLimit(batch, readConcurrency, async (p, j) => {
-          if (p.imagePath === null) return { key: blankKey, bytes: null as Uint8Array | null };
-          let bytes: Uint8Array;
-          try {
-            bytes = await readFile(p.imagePath);
-          } catch (e) {
-            const code = (e as NodeJS.ErrnoException).code;
-            throw new MmauxEncoderError(
-              'INVALID_INPUT',
-              `${fn}: post ${p.id} (posts[${start + j}]): cannot read image ${p.imagePath} (${code ?? (e as Error).message}); ` +
-                "fix the path, or load the data set with onBadImage: 'blank' or 'skip'.",
-              { cause: e },
-            );
-          }
-          return { key: imageKey(bytes), bytes: bytes as Uint8Array | null };
-        });
-        sources.forEach((s, j) => ((keys.image as string[])[start + j] = s.key));
-        const present = await cache.has(imageEncoder, sources.map((s) => s.key));
-        const todo: Array<{ key: string; bytes: Uint8Array | null }> = [];
-        sources.forEach((s, j) => {
-          if (seen.image.has(s.key)) return;
-          seen.image.add(s.key);
+        const images = await batchImages(imageContext, batch, start);
+        images.keys.forEach((k, j) => ((keys.image as Array<string | null>)[start + j] = k));
+        badImages.push(...images.bad);
+        const used = images.keys.filter((k): k is string => k !== null);
+        const present = await cache.has(imageEncoder, used);
+        const todo: Array<{ key: string; input: DecodedImage }> = [];
+        used.forEach((k, j) => {
+          if (seen.image.has(k)) return;
+          seen.image.add(k);
           if (present[j]) counts.image.cached++;
-          else todo.push(s);
+          else {
+            blank ??= blankImage(blankSpec.width, blankSpec.height, blankRgb);
+            todo.push({ key: k, input: images.decoded.get(k) ?? blank });
+          }
         });
         if (todo.length > 0) {
-          const inputs = todo.map((t) => {
-            if (t.bytes) return t.bytes;
-            blank ??= blankImage(blankSpec.width, blankSpec.height, blankRgb);
-            return blank;
-          });
-          const feats: ImageFeatures = await imageEncoder.encode(inputs);
+          const feats: ImageFeatures = await imageEncoder.encode(todo.map((t) => t.input));
           await cache.put(imageEncoder, todo.map((t) => t.key), feats);
           counts.image.computed += todo.length;
         }
@@ -300,8 +344,18 @@ export async function extractFeatures(
   return {
     posts: posts.length,
     ...(textEncoder ? { text: { encoderId: textEncoder.id, ...counts.text } } : {}),
-    ...(imageEncoder ? { image: { encoderId: imageEncoder.id, ...counts.image } } : {}),
+    ...(imageEncoder
+      ? {
+          image: {
+            encoderId: imageEncoder.id,
+            ...counts.image,
+            skipped: badImages.filter((b) => b.action === 'skipped').length,
+            blanked: badImages.filter((b) => b.action === 'blanked').length,
+          },
+        }
+      : {}),
     keys,
+    badImages,
     bytes,
     sizeLine,
     elapsedSeconds: final.elapsedSeconds,

@@ -1,4 +1,4 @@
-import type { DecodedImage } from '@mmaux/datasets';
+import { type DecodedImage, DEFAULT_LIMIT_INPUT_PIXELS } from '@mmaux/datasets';
 import { MmauxEncoderError } from './errors.js';
 import { type HfEncoderOptions, type HfPooling, loadHfModel, tensorFloats } from './hf-model.js';
 import type { HfImageProcessor } from './hf-runtime.js';
@@ -149,6 +149,7 @@ export async function createHfImageEncoder(spec: string, options: HfImageEncoder
     dim,
     patches,
     grid: grid ? { ...grid } : null,
+    limitInputPixels: options.limitInputPixels ?? DEFAULT_LIMIT_INPUT_PIXELS,
     device: loaded.device,
     async encode(images: readonly ImageInput[]): Promise<ImageFeatures> {
       checkImages('imageEncoder.encode', images);

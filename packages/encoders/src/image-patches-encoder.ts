@@ -1,4 +1,4 @@
-import { type ImageRecipe, preprocessImage } from '@mmaux/datasets';
+import { DEFAULT_LIMIT_INPUT_PIXELS, type ImageRecipe, preprocessImage } from '@mmaux/datasets';
 import { checkImages, decodeInput } from './image-input.js';
 import type { ImageFeatureEncoder, ImageFeatures, ImageInput, PatchGrid } from './types.js';
 import { mapLimit, positiveInt } from './validate.js';
@@ -180,6 +180,7 @@ export function createImagePatchesEncoder(options: ImagePatchesOptions = {}): Im
     dim,
     patches,
     grid: gridInfo,
+    limitInputPixels: options.limitInputPixels ?? DEFAULT_LIMIT_INPUT_PIXELS,
     async encode(images: readonly ImageInput[]): Promise<ImageFeatures> {
       checkImages('imagePatchesEncoder.encode', images);
       const n = images.length;

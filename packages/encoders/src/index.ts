@@ -13,19 +13,22 @@ export { MmauxEncoderError } from './errors.js';
 export type { EncoderErrorCode } from './errors.js';
 export { extractFeatures, readFeatures } from './extract-features.js';
 export type { ExtractEncoders, ExtractOptions, ExtractPost, ExtractProgress, ExtractSummary } from './extract-features.js';
-export { FeatureCache } from './feature-cache.js';
+export type { ExtractBadImage, ExtractBadImagePolicy } from './extract-images.js';
+export { FeatureCache } from './feature-cache/index.js';
 export type {
   CacheDtype,
   CachedEntry,
   CachedImageEntry,
   CachedTextEntry,
+  CacheReadOptions,
+  CacheSequence,
   CacheStats,
   CacheStore,
   EncoderCacheStats,
   EncoderDescriptor,
   FeatureCacheOptions,
   VerifyReport,
-} from './feature-cache.js';
+} from './feature-cache/index.js';
 export { float16ToFloat32, float32ToFloat16, fromFloat16Bits, toFloat16Bits } from './float16.js';
 export { formatBytes } from './format-bytes.js';
 export { blankImageKey, fnv1a32, imageKey, textKey } from './hash.js';

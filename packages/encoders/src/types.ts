@@ -92,6 +92,12 @@ export interface ImageFeatureEncoder extends EncoderInfo {
   /** Where the patches sit (see {@link PatchGrid}), or `null`. */
   readonly grid: PatchGrid | null;
   /**
+   * The largest image (width × height) the encoder decodes; {@link extractFeatures}, which
+   * decodes images before handing them over, applies the same limit. Optional for encoders
+   * written elsewhere (the pipeline's default, 178956970, applies then).
+   */
+  readonly limitInputPixels?: number;
+  /**
    * Encodes images (paths, encoded bytes or decoded pixels), `batchSize` at a time internally;
    * the result does not depend on the batch size.
    */

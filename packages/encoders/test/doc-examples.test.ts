@@ -1,4 +1,4 @@
-import { mkdtemp as mkdtempFs, rm, truncate } from 'node:fs/promises';
+import { mkdtemp as mkdtempFs, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { blankImage, encodePng } from '@mmaux/datasets';
@@ -25,7 +25,7 @@ describe('TSDoc examples in src/ run and print what they say', () => {
   });
 
   it.each(examples.map((e) => [e.file, e] as const))('%s', async (_file, example) => {
-    // Node helpers the examples use for temporary folders, and @mmaux/datasets' blank images.
-    await runExample(example.code, { ...encoders, mkdtemp, truncate, tmpdir, join, blankImage, encodePng });
+    // Node helpers the examples use for temporary folders and files, and @mmaux/datasets' blank images.
+    await runExample(example.code, { ...encoders, mkdtemp, truncate, writeFile, tmpdir, join, blankImage, encodePng });
   });
 });

@@ -85,7 +85,7 @@ describe('extractFeatures', () => {
     expect(Array.from((got.text as TextFeatures).tokens)).toEqual(Array.from(direct.tokens));
     const images = await encoders.image.encode(posts.map((p) => p.imagePath ?? blankImage(224, 224)));
     expect(Array.from((got.image as ImageFeatures).patches)).toEqual(Array.from(images.patches));
-    const byKeys = await cache.read(encoders.image, summary.keys.image!);
+    const byKeys = await cache.read(encoders.image, summary.keys.image as string[]);
     expect(Array.from(byKeys.pooled)).toEqual(Array.from(images.pooled));
   });
 
@@ -187,14 +187,15 @@ describe('extractFeatures', () => {
     })();
   });
 
-  it('names the post of an unreadable image and checks its arguments', async () => {
+  it('names the post of a missing image and checks its arguments', async () => {
     const root = tempDir('extract-bad');
     const cache = new FeatureCache(root, quiet);
-    const err = await rejectsWithCode(
-      extractFeatures([{ id: 'tweet-42', text: 'x', imagePath: join(root, 'gone.jpg') }], makeEncoders(), cache),
-      'INVALID_INPUT',
-    );
-    expect(err.message).toMatch(/post tweet-42 \(posts\[0\]\): cannot read image .*gone\.jpg \(ENOENT\)/);
+    const gone = [{ id: 'tweet-42', text: 'x', imagePath: join(root, 'gone.jpg') }];
+    const err = await rejectsWithCode(extractFeatures(gone, makeEncoders(), cache, { onBadImage: 'error' }), 'BAD_IMAGE');
+    expect(err.message).toMatch(/post tweet-42 \(posts\[0\]\): image file .*gone\.jpg does not exist; .*onBadImage: 'error' stops at the first/);
+    const skipped = await extractFeatures(gone, makeEncoders(), cache);
+    expect(skipped.badImages.map((b) => [b.id, b.problem, b.action])).toEqual([['tweet-42', 'missing', 'skipped']]);
+    await rejectsWithCode(extractFeatures(gone, makeEncoders(), cache, { onBadImage: 'ignore' as 'skip' }), 'INVALID_OPTION');
     await rejectsWithCode(extractFeatures([{ id: 'a', text: 5 as unknown as string, imagePath: null }], makeEncoders(), cache), 'INVALID_INPUT');
     await rejectsWithCode(extractFeatures([], {}, cache), 'INVALID_OPTION');
     await expect(extractFeatures([], { text: createImagePatchesEncoder() as never }, cache)).rejects.toBeInstanceOf(MmauxEncoderError);

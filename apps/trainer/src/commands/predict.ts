@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import { normalizeTweet } from '@mmaux/datasets';
 import { loadFusionModel } from '@mmaux/fusion';
 import type { RunConfig } from '../config.js';
-import { loadRunData, splitPosts } from '../data.js';
+import { badImagePolicy, loadRunData, splitPosts } from '../data.js';
 import { useBackend } from '../environment.js';
 import { MmauxTrainerError } from '../errors.js';
 import { predictPosts, predictionsCsv, splitReport } from '../evaluate.js';
@@ -11,6 +11,8 @@ import { writeFileAtomic } from '../files.js';
 import { readJsonObject } from '../read-files.js';
 import { parseFlags } from '../flags.js';
 import { readNewPosts } from '../new-posts.js';
+import { checkOutputFile } from '../output-file.js';
+import { extractSkips, logSkipSummary, withoutSkippedImages } from '../skips.js';
 import { RUN_FILES, type RunResult } from '../run-files.js';
 import type { Command, CommandContext } from './context.js';
 
@@ -20,7 +22,7 @@ async function openRun(command: string, runDir: string | undefined, ctx: Command
   const dir = resolve(runDir);
   const config = (await readJsonObject(`mmaux ${command}`, join(dir, RUN_FILES.config))) as unknown as RunConfig;
   const result = (await readJsonObject(`mmaux ${command}`, join(dir, RUN_FILES.result))) as unknown as RunResult;
-  const backend = await useBackend(config.backend);
+  const backend = await useBackend(config.backend, config.threads ?? null); // runs before --threads lack it
   ctx.log.info(`run ${dir} (${result.dataset}, ${result.model}, ${result.setting}, seed ${result.seed}); backend ${backend.tfjsBackend}`);
   const model = await loadFusionModel(join(dir, RUN_FILES.bestModel));
   return { dir, config, result, model };
@@ -43,9 +45,12 @@ Example:
     if (split !== 'test' && split !== 'val' && split !== 'train') throw new MmauxTrainerError('BAD_CONFIG', `mmaux eval: --split must be test, val or train, got ${JSON.stringify(split)}.`);
     const { config, result, model } = await openRun('eval', positionals[0], ctx);
     try {
-      const posts = splitPosts((await loadRunData(config, ctx.log)).posts)[split as 'test' | 'val' | 'train'];
-      const features = await prepareFeatures(config, posts, ctx.log, ctx.signal);
+      const all = splitPosts((await loadRunData(config, ctx.log)).posts)[split as 'test' | 'val' | 'train'];
+      const features = await prepareFeatures(config, all, ctx.log, ctx.signal);
       try {
+        // As in training: a post whose image cannot be decoded is left out (and listed).
+        const posts = withoutSkippedImages(all, features.badImages);
+        logSkipSummary(ctx.log, extractSkips(features.badImages), undefined, 'the extraction above');
         const pred = await predictPosts(model, features, posts, 32);
         const report = splitReport(posts, pred.predicted, result.classes.length);
         if (ctx.json) ctx.printJson({ split, posts: posts.length, loss: pred.loss, classes: result.classes, ...report });
@@ -71,26 +76,50 @@ Example:
 export const predictCommand: Command = {
   name: 'predict',
   summary: "classify new posts (JSONL/CSV of text and image path) with a finished run's best model",
-  help: `Usage: mmaux predict RUN_DIR --input FILE [--output FILE.csv] [--json]
+  help: `Usage: mmaux predict RUN_DIR --input FILE [--output FILE.csv [--force]] [--data-root DIR] [--on-bad-image skip|blank] [--strict] [--json]
 
 FILE is JSONL (one {"id", "text", "image"} per line) or CSV with a header (id, text, image);
 image paths are relative to FILE's folder; id defaults to the row number. Texts get the same
 normalisation the run's data set had. Writes id, prediction and one probability column per
 class as CSV to --output (or stdout), or with --json one object with a row per post.
 
+Images must stay inside FILE's folder (or --data-root DIR): a path with "../", an absolute
+path elsewhere or a symbolic link leading out is refused and never read. Such a post, or one
+whose image is missing or cannot be decoded, is skipped (--on-bad-image blank: predicted with
+a blank image) and listed: one line per reason on stderr, every post in --json ("skipped").
+--strict stops at the first one instead (exit 3). An existing --output is replaced only with
+--force (exit 4 otherwise); the input file and the run's own files never are.
+
 Example:
   mmaux predict runs/tir-attention-CM-seed1 --input new-posts.jsonl --output predictions.csv`,
   async run(args, ctx) {
-    const { values, positionals } = parseFlags('predict', args, { input: { type: 'string' }, output: { type: 'string' } }, 1);
+    const { values, positionals } = parseFlags(
+      'predict',
+      args,
+      { input: { type: 'string' }, output: { type: 'string' }, force: { type: 'boolean' }, 'data-root': { type: 'string' }, 'on-bad-image': { type: 'string' }, strict: { type: 'boolean' } },
+      1,
+    );
     if (typeof values.input !== 'string') throw new MmauxTrainerError('BAD_CONFIG', 'mmaux predict: give the posts to classify with --input FILE (.jsonl or .csv).');
-    const posts = readNewPosts(values.input);
+    const flag = values['on-bad-image'];
+    if (flag !== undefined && flag !== 'skip' && flag !== 'blank') throw new MmauxTrainerError('BAD_CONFIG', `mmaux predict: --on-bad-image must be skip or blank, got ${JSON.stringify(flag)}.`);
+    // Before any work: never over an existing file without --force, never over the run's files.
+    const output = typeof values.output === 'string' ? checkOutputFile(values.output, { force: values.force === true, input: values.input, runDir: positionals[0] }) : undefined;
     const { config, result, model } = await openRun('predict', positionals[0], ctx);
-    const paperSet = config.dataset !== 'manifest' && config.dataset !== 'synthetic';
-    const encodable = posts.map((p) => ({ ...p, text: paperSet ? normalizeTweet(p.text) : p.text }));
+    const rules = { dataset: config.dataset, onBadImage: (flag as 'skip' | 'blank' | undefined) ?? config.onBadImage ?? null, strict: values.strict === true };
     try {
-      const features = await prepareFeatures(config, encodable, ctx.log, ctx.signal);
+      const input = readNewPosts(values.input, { onBadImage: badImagePolicy(rules), ...(typeof values['data-root'] === 'string' ? { dataRoot: resolve(values['data-root']) } : {}) });
+      const paperSet = config.dataset !== 'manifest' && config.dataset !== 'synthetic';
+      const encodable = input.posts.map((p) => ({ ...p, text: paperSet ? normalizeTweet(p.text) : p.text }));
+      const features = await prepareFeatures({ ...config, ...rules }, encodable, ctx.log, ctx.signal);
       try {
-        const pred = await predictPosts(model, features, encodable, 32);
+        // Posts whose image could not be decoded are listed, not predicted.
+        const posts = withoutSkippedImages(encodable, features.badImages);
+        const skipped = [...input.skipped, ...extractSkips(features.badImages)];
+        logSkipSummary(ctx.log, skipped, undefined, '--json');
+        if (posts.length === 0) {
+          throw new MmauxTrainerError('BAD_INPUT', `${values.input}: none of its ${input.posts.length + input.skipped.filter((s) => s.outcome === 'skipped').length} posts can be classified (every image was refused, missing or undecodable; see above).`);
+        }
+        const pred = await predictPosts(model, features, posts, 32);
         const k = result.classes.length;
         if (ctx.json) {
           ctx.printJson({
@@ -100,13 +129,14 @@ Example:
               prediction: result.classes[pred.predicted[i]!],
               probabilities: Object.fromEntries(result.classes.map((c, j) => [c, pred.probabilities[i * k + j]])),
             })),
+            skipped,
           });
           return;
         }
         const csv = predictionsCsv(posts, null, pred, result.classes);
-        if (typeof values.output === 'string') {
-          await writeFileAtomic(resolve(values.output), csv);
-          ctx.print(`${posts.length} predictions written to ${resolve(values.output)}`);
+        if (output !== undefined) {
+          await writeFileAtomic(output, csv);
+          ctx.print(`${posts.length} predictions written to ${output}${skipped.length > 0 ? ` (${skipped.filter((s) => s.outcome === 'skipped').length} posts skipped, see stderr)` : ''}`);
         } else ctx.print(csv.trimEnd());
       } finally {
         await features.close();

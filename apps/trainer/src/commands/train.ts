@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { resolveRunConfig } from '../config.js';
 import { parseFlags, readConfigFile, RUN_FLAGS, runSettingsFromFlags, runSettingsHelp } from '../flags.js';
+import { readJsonObject } from '../read-files.js';
 import { RUN_FILES } from '../run-files.js';
 import { runTraining } from '../train-run.js';
 import type { Command } from './context.js';
@@ -21,6 +22,12 @@ ${runSettingsHelp()}
 
   --force     replace an existing run directory
   --resume    continue the run in --out from its last completed epoch (same settings)
+
+Bad input: a row that cannot be read, or a post whose image is missing, outside the data
+folder or cannot be decoded, is left out (--on-bad-image blank keeps the post with a blank
+image); stderr has one line per reason with the first ids, data.json and --json ("skipped")
+every post with its reason. --strict stops at the first one instead (exit 3). A class without
+a training post is an error naming it (--allow-empty-classes: a warning).
 
 Examples:
   mmaux train --dataset synthetic --task sarcasm --model concat --aux itc,itm --epochs 10
@@ -42,7 +49,9 @@ Examples:
     }
     const config = resolveRunConfig(fromFile, flags, fileName);
     const result = await runTraining(config, { log: ctx.log, force: Boolean(values.force), resume: Boolean(values.resume), signal: ctx.signal });
-    if (ctx.json) ctx.printJson({ out: resolve(config.out), ...result });
+    // Every post the run left out or blanked, with its reason (the summary went to stderr).
+    const { skipped } = await readJsonObject('mmaux train', join(resolve(config.out), RUN_FILES.data));
+    if (ctx.json) ctx.printJson({ out: resolve(config.out), ...result, skipped });
     else {
       ctx.print(
         `${result.dataset} · ${result.model} · ${result.setting} · seed ${result.seed}: best epoch ${result.bestEpoch}/${result.epochs}, ` +

@@ -9,6 +9,8 @@ export interface RunDataFile {
   report: JsonObject;
   /** Training posts used after `--train-size`, when recorded. */
   trainSize?: number;
+  /** Every post the run left out or blanked (`SkippedPost`s), when recorded. */
+  skipped?: JsonObject[];
 }
 
 /** Everything a run directory holds that the report shows; absent optional files are undefined. */
@@ -39,6 +41,10 @@ function checkData(file: string, value: JsonObject): RunDataFile {
   if (!isObject(value.report)) throw badRunDir(FN, file, '"report" must be an object (the data set\'s load report)');
   const out: RunDataFile = { classes: value.classes, report: value.report };
   if (typeof value.trainSize === 'number') out.trainSize = value.trainSize;
+  if (value.skipped !== undefined) {
+    if (!Array.isArray(value.skipped) || !value.skipped.every(isObject)) throw badRunDir(FN, file, '"skipped" must be an array of { stage, outcome, reason, id, message } objects');
+    out.skipped = value.skipped;
+  }
   return out;
 }
 

@@ -103,11 +103,27 @@ export function dataSection(data: RunDataFile): string {
     rows.push([{ html: '<strong>total</strong>' }, ...columnTotals.map(num), num(all)]);
     parts.push(htmlTable([text('class'), ...splits.map((s) => num(s)), num('total')], rows, 'data per-split'));
   }
+  if (data.skipped !== undefined && data.skipped.length > 0) parts.push(skippedTable(data.skipped));
   if (Array.isArray(report.warnings) && report.warnings.length > 0) {
     parts.push(`<ul class="warnings">\n${report.warnings.map((w) => `<li>${escapeHtml(String(w))}</li>`).join('\n')}\n</ul>`);
   }
   parts.push(jsonDetails('Load report (data.json)', report));
   return parts.join('\n');
+}
+
+/**
+ * Every post the run left out (skipped) or kept with a blank image, with where it was found,
+ * why, and the message naming the file and what to do.
+ *
+ * @param skipped - `data.json`'s `skipped`
+ * @returns a heading and a table
+ */
+export function skippedTable(skipped: readonly Record<string, unknown>[]): string {
+  const str = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : MISSING);
+  const left = skipped.filter((s) => s.outcome === 'skipped').length;
+  const title = `<h3>Posts left out (${left}) or kept with a blank image (${skipped.length - left})</h3>`;
+  const rows = skipped.map((s) => [text(str(s.id)), text(str(s.outcome)), text(str(s.reason)), text(str(s.stage)), text(str(s.message))]);
+  return `${title}\n${htmlTable([text('post'), text('outcome'), text('reason'), text('found at'), text('message')], rows, 'data skipped')}`;
 }
 
 /**

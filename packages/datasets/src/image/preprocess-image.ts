@@ -1,6 +1,5 @@
 import sharp from 'sharp';
 import { MmauxDatasetError } from '../errors.js';
-import { mapLimit } from '../map-limit.js';
 import { checkDecodedImage, isDecodedImage } from './check-decoded-image.js';
 import { type DecodedImage, type ImageDecodeOptions, decodeBytes, readImageSource, resolveAutoOrient, resolvePixelLimit } from './decode-image.js';
 import { type ImageKernel, type ImageRecipe, type ResolvedRecipe, resolveRecipe } from './image-recipes.js';
@@ -15,20 +14,6 @@ export interface PreprocessedImage {
   /** Rows. */
   height: number;
   /** Columns. */
-  width: number;
-}
-
-/** A batch from {@link preprocessImages}: `[count, 3, height, width]`, image after image. */
-export interface PreprocessedBatch {
-  /** `count · 3 · height · width` values, NCHW. */
-  data: Float32Array;
-  /** Number of images N. */
-  count: number;
-  /** Always 3. */
-  channels: 3;
-  /** Rows of every image. */
-  height: number;
-  /** Columns of every image. */
   width: number;
 }
 
@@ -93,8 +78,8 @@ export async function resizeImage(image: DecodedImage, width: number, height: nu
   return resizeRgb(fn, image, width, height, SHARP_KERNELS[kernelName]);
 }
 
-/** Per-channel lookup tables: byte value → normalised float, computed in float64 then rounded. */
-function lookupTables(r: ResolvedRecipe): Float32Array[] {
+/** @internal Per-channel lookup tables: byte value → normalised float, computed in float64 then rounded. */
+export function lookupTables(r: ResolvedRecipe): Float32Array[] {
   return [0, 1, 2].map((c) => {
     const t = new Float32Array(256);
     const mean = r.mean[c] as number;
@@ -120,7 +105,8 @@ function writeChw(img: DecodedImage, left: number, top: number, w: number, h: nu
   }
 }
 
-async function pipeline(
+/** @internal Decode (unless decoded), resize, crop and normalise one source into `out` at `offset`. */
+export async function pipeline(
   fn: string,
   source: string | Uint8Array | DecodedImage,
   r: ResolvedRecipe,
@@ -189,57 +175,4 @@ export async function preprocessImage(
   const out = new Float32Array(3 * r.width * r.height);
   await pipeline(fn, source, r, lookupTables(r), limit, autoOrient, options, out, 0);
   return { data: out, channels: 3, height: r.height, width: r.width };
-}
-
-/** Options of {@link preprocessImages}. */
-export interface PreprocessImagesOptions extends Omit<ImageDecodeOptions, 'sourceName'> {
-  /**
-   * How many images are decoded at once. sharp runs on libuv's thread pool (4 threads unless
-   * `UV_THREADPOOL_SIZE` says otherwise), so more than that rarely helps.
-   * @defaultValue 4
-   */
-  concurrency?: number;
-  /** Called after each image with the number done and the total. */
-  onProgress?: (done: number, total: number) => void;
-}
-
-/**
- * {@link preprocessImage} over many images, a few at a time, into one NCHW batch (in the order
- * given). The first failing image rejects the whole call with its typed error (naming the file);
- * check or filter the sources first when some may be missing.
- *
- * @param sources - file paths, encoded bytes or decoded images
- * @param recipe - e.g. `IMAGE_RECIPES.resnet`
- * @param options - `concurrency` (4), `limitInputPixels`, `autoOrient`, `onProgress`
- * @returns `{ data, count, channels: 3, height, width }`
- * @throws MmauxDatasetError as {@link preprocessImage}; `INVALID_OPTION` for a bad `concurrency`
- *
- * @example
- * ```ts
- * const batch = await preprocessImages([blankImage(8, 8, [0, 0, 0]), blankImage(5, 9, [255, 255, 255])], IMAGE_RECIPES.raw224);
- * [batch.count, batch.channels, batch.height, batch.width]; // [2, 3, 224, 224]
- * [batch.data[0], batch.data[3 * 224 * 224]]; // [0, 1]
- * ```
- */
-export async function preprocessImages(
-  sources: ReadonlyArray<string | Uint8Array | DecodedImage>,
-  recipe: ImageRecipe,
-  options: PreprocessImagesOptions = {},
-): Promise<PreprocessedBatch> {
-  const fn = 'preprocessImages';
-  if (!Array.isArray(sources)) {
-    throw new MmauxDatasetError('INVALID_OPTION', `${fn}: sources must be an array of paths, byte arrays or decoded images, got ${typeof sources}.`);
-  }
-  const r = resolveRecipe(fn, recipe);
-  const limit = resolvePixelLimit(fn, options);
-  const autoOrient = resolveAutoOrient(fn, options);
-  const concurrency = options.concurrency ?? 4;
-  if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new MmauxDatasetError('INVALID_OPTION', `${fn}: concurrency must be a positive integer, got ${String(concurrency)}.`);
-  }
-  const per = 3 * r.width * r.height;
-  const out = new Float32Array(per * sources.length);
-  const luts = lookupTables(r);
-  await mapLimit(sources, concurrency, (source, i) => pipeline(fn, source, r, luts, limit, autoOrient, options, out, i * per), options.onProgress);
-  return { data: out, count: sources.length, channels: 3, height: r.height, width: r.width };
 }

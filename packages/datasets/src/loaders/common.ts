@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { MmauxDatasetError } from '../errors.js';
+import type { CsvOptions, CsvRecord } from '../formats/csv.js';
 import { ImageResolver } from '../image-paths.js';
 import { PostCollector } from '../post-collector.js';
 import type { BadImagePolicy, DatasetName, LoadDatasetOptions } from '../types.js';
@@ -160,6 +161,50 @@ export function column(header: readonly string[], names: readonly string[]): num
     if (i >= 0) return i;
   }
   return -1;
+}
+
+/** @internal A field that is not empty (ignoring spaces). */
+export function nonEmpty(value: string | undefined): boolean {
+  return value !== undefined && value.trim() !== '';
+}
+
+/**
+ * @internal The `isRecord` of a loader's CSV (see {@link CsvOptions.isRecord}): the header's field
+ * count, and each column found in the header (by any of its names) passes its check.
+ */
+export function wellFormedRow(checks: ReadonlyArray<readonly [readonly string[], (value: string) => boolean]>): NonNullable<CsvOptions['isRecord']> {
+  return (fields, header) =>
+    fields.length === header.length &&
+    checks.every(([names, ok]) => {
+      const i = column(header, names);
+      return i < 0 || ok(fields[i] ?? '');
+    });
+}
+
+/**
+ * @internal Skips a CSV row whose quote is left open (`unclosedQuotes: 'recover'`): the message
+ * names the row, the line and column where the quote opens, and the lines it would have
+ * swallowed, which are read as rows of their own.
+ */
+export function skipUnclosedQuote(c: PostCollector, file: string, rec: CsvRecord, header: readonly string[], idCol: number): void {
+  const q = rec.unclosedQuote!;
+  // The id is usable only when its field ends before the open quote.
+  const id = idCol >= 0 && idCol < q.field - 1 ? (rec.fields[idCol] ?? '').trim() : '';
+  const name = header[q.field - 1];
+  const start = (rec.fields[q.field - 1] ?? '').slice(0, 40);
+  const [from, to] = q.swallowedLines ?? [0, 0];
+  const swallowed =
+    q.swallowedLines === null
+      ? 'it opens on the last line'
+      : `read as RFC 4180 it would swallow line${from === to ? ` ${from}` : `s ${from}–${to}`}${q.closed ? '' : ' and everything after'} ` +
+        `(${q.swallowedRecords} of these ${to - from + 1} lines are rows of their own), so only this row is skipped and reading goes on at line ${from}`;
+  c.skip(
+    'unclosed-quote',
+    id,
+    { file, row: rec.row, ...(name === undefined ? {} : { column: name }) },
+    `the quote that opens field ${q.field}${name === undefined ? '' : ` (${name})`} on line ${rec.line} (${JSON.stringify(`"${start}`)}…) is not closed on that line${q.closed ? '' : ' nor anywhere below'}; ${swallowed}. ` +
+      'Close the quote, or double the quotes inside the field ("").',
+  );
 }
 
 /** @internal Image file candidates for a stem: `.jpg` first, then `.png` (as the paper's code falls back). */

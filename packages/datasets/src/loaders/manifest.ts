@@ -10,7 +10,7 @@ import { readCsvRecords } from '../formats/csv.js';
 import { readLines } from '../formats/lines.js';
 import type { RowLocation } from '../post-collector.js';
 import type { LoadedDataset, Split } from '../types.js';
-import { collector, column, type ResolvedOptions } from './common.js';
+import { collector, column, nonEmpty, type ResolvedOptions, skipUnclosedQuote, wellFormedRow } from './common.js';
 import { splitName } from './split-names.js';
 
 interface RawRow {
@@ -121,7 +121,14 @@ export async function loadManifest(root: string, options: ResolvedOptions): Prom
   } else {
     let header: string[] | undefined;
     let cols = { id: -1, text: -1, image: -1, label: -1, split: -1, group: -1 };
-    for await (const rec of readCsvRecords(file, { delimiter: ext === '.tsv' ? '\t' : ',' })) {
+    // A quote left open is reported on its row; the rows below it are read as rows (a row is
+    // well formed when it has the header's fields, an id, a label and a valid or empty split).
+    const isRecord = wellFormedRow([
+      [['id'], nonEmpty],
+      [['label'], nonEmpty],
+      [['split'], (v) => splitName(v) !== undefined],
+    ]);
+    for await (const rec of readCsvRecords(file, { delimiter: ext === '.tsv' ? '\t' : ',', unclosedQuotes: 'recover', isRecord })) {
       if (header === undefined) {
         header = rec.fields;
         cols = {
@@ -143,6 +150,10 @@ export async function loadManifest(root: string, options: ResolvedOptions): Prom
         continue;
       }
       const at = { file, row: rec.row };
+      if (rec.unclosedQuote) {
+        skipUnclosedQuote(c, file, rec, header, cols.id);
+        continue;
+      }
       const f = rec.fields;
       if (f.length !== header.length) {
         c.skip('wrong-field-count', f[cols.id]?.trim() ?? '', at, `${f.length} fields where the header has ${header.length}; quote fields that contain the delimiter.`);

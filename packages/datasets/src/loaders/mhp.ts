@@ -6,7 +6,20 @@ import { DATASET_CLASSES } from '../dataset-classes.js';
 import { MmauxDatasetError } from '../errors.js';
 import { readCsvRecords } from '../formats/csv.js';
 import type { LoadedDataset, Split } from '../types.js';
-import { classIndex, classNames, collector, column, dataFolder, imageFolder, jpgThenPng, requireFile, type ResolvedOptions } from './common.js';
+import {
+  classIndex,
+  classNames,
+  collector,
+  column,
+  dataFolder,
+  imageFolder,
+  jpgThenPng,
+  nonEmpty,
+  requireFile,
+  type ResolvedOptions,
+  skipUnclosedQuote,
+  wellFormedRow,
+} from './common.js';
 
 const SPLIT_FILES: ReadonlyArray<[Split, string[]]> = [
   ['train', ['Data/Train/dog_whistle_train.csv', 'Train/dog_whistle_train.csv', 'dog_whistle_train.csv']],
@@ -29,7 +42,11 @@ export async function loadMhp(root: string, options: ResolvedOptions): Promise<L
   for (const [split, file] of files) {
     let header: string[] | undefined;
     let cols = { id: -1, tweet: -1, ocr: -1, label: -1 };
-    for await (const rec of readCsvRecords(file)) {
+    const isRecord = wellFormedRow([
+      [['image_number'], nonEmpty],
+      [['Primary_numeric_gt'], (v) => classIndex(v, classes.length) !== undefined],
+    ]);
+    for await (const rec of readCsvRecords(file, { unclosedQuotes: 'recover', isRecord })) {
       if (header === undefined) {
         header = rec.fields;
         cols = {
@@ -49,6 +66,10 @@ export async function loadMhp(root: string, options: ResolvedOptions): Promise<L
         continue;
       }
       const at = { file, row: rec.row };
+      if (rec.unclosedQuote) {
+        skipUnclosedQuote(c, file, rec, header, cols.id);
+        continue;
+      }
       const f = rec.fields;
       const id = (f[cols.id] ?? '').trim();
       if (f.length !== header.length) {

@@ -8,7 +8,20 @@ import { MmauxDatasetError } from '../errors.js';
 import { readCsvRecords } from '../formats/csv.js';
 import { readLines } from '../formats/lines.js';
 import type { LoadedDataset } from '../types.js';
-import { classIndex, classNames, collector, column, dataFolder, imageFolder, jpgThenPng, requireFile, type ResolvedOptions } from './common.js';
+import {
+  classIndex,
+  classNames,
+  collector,
+  column,
+  dataFolder,
+  imageFolder,
+  jpgThenPng,
+  nonEmpty,
+  requireFile,
+  type ResolvedOptions,
+  skipUnclosedQuote,
+  wellFormedRow,
+} from './common.js';
 import { splitName } from './split-names.js';
 
 const ID_NAMES = ['id', 'tweet_id', 'id_str'];
@@ -52,7 +65,10 @@ export async function readTextFile(fn: string, file: string, warnings: string[])
     let idCol = -1;
     let textCol = -1;
     let bad = 0;
-    for await (const rec of readCsvRecords(file)) {
+    const openQuotes: number[] = [];
+    // Tweet ids are digits: a line of tweet text is not mistaken for a row.
+    const isRecord = wellFormedRow([[ID_NAMES, (v) => /^\s*\d+\s*$/.test(v)]]);
+    for await (const rec of readCsvRecords(file, { unclosedQuotes: 'recover', isRecord })) {
       if (header === undefined) {
         header = rec.fields;
         idCol = column(header, ID_NAMES);
@@ -66,6 +82,10 @@ export async function readTextFile(fn: string, file: string, warnings: string[])
         }
         continue;
       }
+      if (rec.unclosedQuote) {
+        openQuotes.push(rec.row);
+        continue;
+      }
       const id = rec.fields[idCol]?.trim();
       const text = rec.fields[textCol];
       if (id === undefined || id === '' || text === undefined) {
@@ -75,6 +95,12 @@ export async function readTextFile(fn: string, file: string, warnings: string[])
       put(id, text);
     }
     if (bad > 0) warnings.push(`${file}: ${bad} rows without an id or a text were ignored.`);
+    if (openQuotes.length > 0) {
+      warnings.push(
+        `${file}: ${openQuotes.length} rows open a quote that is not closed on their line (rows ${openQuotes.slice(0, 20).join(', ')}${openQuotes.length > 20 ? ', …' : ''}); ` +
+          'they were ignored and the lines below them read as rows. Close the quotes or double them inside the text ("").',
+      );
+    }
   }
   if (repeated > 0) warnings.push(`${file}: ${repeated} ids occur more than once; the first text of each was used.`);
   return texts;
@@ -107,7 +133,12 @@ export async function loadMicd(root: string, options: ResolvedOptions): Promise<
 
   let header: string[] | undefined;
   let cols = { id: -1, label: -1, split: -1 };
-  for await (const rec of readCsvRecords(keyFile)) {
+  const isRecord = wellFormedRow([
+    [['id', 'tweet_id'], nonEmpty],
+    [['label'], (v) => classIndex(v, classes.length) !== undefined],
+    [['split'], (v) => nonEmpty(v) && splitName(v) !== undefined],
+  ]);
+  for await (const rec of readCsvRecords(keyFile, { unclosedQuotes: 'recover', isRecord })) {
     if (header === undefined) {
       header = rec.fields;
       cols = { id: column(header, ['id', 'tweet_id']), label: column(header, ['label']), split: column(header, ['split']) };
@@ -121,6 +152,10 @@ export async function loadMicd(root: string, options: ResolvedOptions): Promise<
       continue;
     }
     const at = { file: keyFile, row: rec.row };
+    if (rec.unclosedQuote) {
+      skipUnclosedQuote(c, keyFile, rec, header, cols.id);
+      continue;
+    }
     const f = rec.fields;
     const id = (f[cols.id] ?? '').trim();
     if (f.length !== header.length) {

@@ -7,10 +7,29 @@ import { DATASET_CLASSES } from '../dataset-classes.js';
 import { MmauxDatasetError } from '../errors.js';
 import { readCsvRecords } from '../formats/csv.js';
 import type { LoadedDataset } from '../types.js';
-import { classNames, collector, column, dataFolder, imageFolder, jpgThenPng, requireFile, type ResolvedOptions } from './common.js';
+import { classNames, collector, column, dataFolder, imageFolder, jpgThenPng, nonEmpty, requireFile, type ResolvedOptions, skipUnclosedQuote } from './common.js';
 
 /** The one-hot class columns, in class order. */
 const CLASS_COLUMNS = ['image_adds_text_repr', 'image_adds_text_notrepr', 'image_notadds_text_repr', 'image_notadds_text_notrepr'];
+
+/** The class columns of a header: named, else the last four (in the documented order). */
+function classColumns(header: readonly string[]): number[] {
+  const named = CLASS_COLUMNS.map((name) => column(header, [name]));
+  if (named.some((i) => i < 0) && header.length >= 4) return [header.length - 4, header.length - 3, header.length - 2, header.length - 1];
+  return named;
+}
+
+/** The class column values, or undefined unless exactly one is 1 and the others 0. */
+function oneHot(fields: readonly string[], classCols: readonly number[]): number | undefined {
+  const hot = classCols.map((i) => Number.parseFloat((fields[i] ?? '').trim()));
+  const ones = hot.flatMap((v, k) => (v === 1 ? [k] : []));
+  return ones.length === 1 && hot.every((v) => v === 0 || v === 1) ? ones[0] : undefined;
+}
+
+/** A row of textimage-data.csv: the header's field count, a tweet id and a one-hot label. */
+function isTirRecord(fields: readonly string[], header: readonly string[]): boolean {
+  return fields.length === header.length && nonEmpty(fields[column(header, ['tweet_id', 'id'])]) && oneHot(fields, classColumns(header)) !== undefined;
+}
 
 /** @internal */
 export async function loadTir(root: string, options: ResolvedOptions): Promise<LoadedDataset> {
@@ -28,16 +47,13 @@ export async function loadTir(root: string, options: ResolvedOptions): Promise<L
   let idCol = -1;
   let textCol = -1;
   let classCols: number[] = [];
-  for await (const rec of readCsvRecords(file, { backslashEscapes: true })) {
+  for await (const rec of readCsvRecords(file, { backslashEscapes: true, unclosedQuotes: 'recover', isRecord: isTirRecord })) {
     if (header === undefined) {
       header = rec.fields;
       idCol = column(header, ['tweet_id', 'id']);
       textCol = column(header, ['tweet', 'text']);
-      classCols = CLASS_COLUMNS.map((name) => column(header!, [name]));
-      if (classCols.some((i) => i < 0) && header.length >= 4) {
-        // Unnamed label columns: the last four, in the documented order.
-        classCols = [header.length - 4, header.length - 3, header.length - 2, header.length - 1];
-      }
+      // Unnamed label columns: the last four, in the documented order.
+      classCols = classColumns(header);
       if (idCol < 0 || textCol < 0 || header.length < 6) {
         throw new MmauxDatasetError(
           'INVALID_FORMAT',
@@ -48,6 +64,10 @@ export async function loadTir(root: string, options: ResolvedOptions): Promise<L
       continue;
     }
     const at = { file, row: rec.row };
+    if (rec.unclosedQuote) {
+      skipUnclosedQuote(c, file, rec, header, idCol);
+      continue;
+    }
     const f = rec.fields;
     const id = (f[idCol] ?? '').trim();
     if (f.length !== header.length) {
@@ -58,9 +78,8 @@ export async function loadTir(root: string, options: ResolvedOptions): Promise<L
       c.skip('invalid-row', '', { ...at, column: header[idCol] }, 'the tweet id is empty.');
       continue;
     }
-    const hot = classCols.map((i) => Number.parseFloat(f[i]!.trim()));
-    const ones = hot.flatMap((v, k) => (v === 1 ? [k] : []));
-    if (ones.length !== 1 || hot.some((v) => v !== 0 && v !== 1)) {
+    const label = oneHot(f, classCols);
+    if (label === undefined) {
       c.skip(
         'unknown-label',
         id,
@@ -69,7 +88,7 @@ export async function loadTir(root: string, options: ResolvedOptions): Promise<L
       );
       continue;
     }
-    c.add({ id, text: f[textCol]!, label: ones[0]!, images: jpgThenPng(images, `T${id}`), at });
+    c.add({ id, text: f[textCol]!, label, images: jpgThenPng(images, `T${id}`), at });
   }
   if (header === undefined) {
     throw new MmauxDatasetError('INVALID_FORMAT', `${fn}: ${file} is empty; expected a header and one row per tweet.`, { file });

@@ -48,6 +48,10 @@ export interface RunConfig {
   hiddenDim: number | null;
   /** Transformer layers of `single-stream`/`dual-stream`; null for the default. */
   layers: number | null;
+  /** Attention heads of `single-stream`/`dual-stream`; null for the default. */
+  heads: number | null;
+  /** Feed-forward width of `single-stream`/`dual-stream`; null for the default (2 × hidden). */
+  ffnDim: number | null;
   /** Which vector summarises a modality; null picks `first-token` for two hf encoders, else `pooled`. */
   summary: 'first-token' | 'pooled' | null;
   dropout: number;
@@ -107,6 +111,8 @@ export const RUN_SCHEMA: Record<keyof RunConfig, Kind> = {
   model: { type: 'enum', values: FUSION_KINDS },
   hiddenDim: { type: 'number', min: 1, integer: true, nullable: true },
   layers: { type: 'number', min: 1, integer: true, nullable: true },
+  heads: { type: 'number', min: 1, integer: true, nullable: true },
+  ffnDim: { type: 'number', min: 1, integer: true, nullable: true },
   summary: { type: 'enum', values: ['first-token', 'pooled'], nullable: true },
   dropout: { type: 'number', min: 0, max: 1 },
   itcSource: { type: 'enum', values: ['fusion', 'pooled'] },
@@ -166,6 +172,8 @@ export function defaultRunConfig(dataset: DatasetChoice = 'synthetic'): RunConfi
     model: 'attention',
     hiddenDim: null,
     layers: null,
+    heads: null,
+    ffnDim: null,
     summary: null,
     dropout: 0.05,
     itcSource: 'fusion',

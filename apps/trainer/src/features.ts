@@ -56,6 +56,20 @@ export interface FeatureSource {
   close(): Promise<void>;
 }
 
+/** The grid the transformer kinds pool ViT-size patch grids to by default: 49 tokens instead of 196. */
+export const TRANSFORMER_PATCH_GRID = 7;
+
+/**
+ * The patch grid a run stores: `--patch-grid`, or for `single-stream`/`dual-stream` 7 × 7 when
+ * the image encoder's grid is larger (every image token is a token of their sequence, and a
+ * step's cost grows with the square of its length), else the encoder's own.
+ */
+export function effectivePatchGrid(config: Pick<RunConfig, 'patchGrid' | 'model'>, grid: { rows: number; cols: number } | null): number | null {
+  if (config.patchGrid !== null) return config.patchGrid;
+  const transformer = config.model === 'single-stream' || config.model === 'dual-stream';
+  return transformer && grid !== null && Math.min(grid.rows, grid.cols) > TRANSFORMER_PATCH_GRID ? TRANSFORMER_PATCH_GRID : null;
+}
+
 /** The cache settings of a run (a folder per encoder id and settings inside `cacheDir`). */
 export function openCache(config: Pick<RunConfig, 'cacheDir' | 'cacheDtype' | 'patchGrid'>, log: Log): FeatureCache {
   return new FeatureCache(resolve(config.cacheDir), {
@@ -81,7 +95,9 @@ export async function createEncoders(config: Pick<RunConfig, 'textEncoder' | 'im
  */
 export async function prepareFeatures(config: RunConfig, posts: readonly EncodablePost[], log: Log, signal?: AbortSignal): Promise<FeatureSource> {
   const encoders = await createEncoders(config);
-  const cache = openCache(config, log);
+  const patchGrid = effectivePatchGrid(config, encoders.image.grid);
+  if (patchGrid !== config.patchGrid) log.info(`patch grid ${patchGrid}×${patchGrid} for ${config.model} (its default; --patch-grid sets another, up to the encoder's ${encoders.image.grid!.rows}×${encoders.image.grid!.cols})`);
+  const cache = openCache({ ...config, patchGrid }, log);
   const keyOf = new Map<string, { text: string; image: string | null }>();
   let summary;
   const bar = log.bar('extract features', posts.length);

@@ -204,21 +204,31 @@ export async function runGrid(grid: GridConfig, options: { log: Log; signal?: Ab
       }
     }
     if (pending.length === 0) continue;
-    // Every run of a data set reads the same posts and cached features: load and extract once.
+    // Every run of a data set reads the same posts and cached features: load and extract once
+    // (once per patch grid: the transformer kinds store a pooled one by default).
     const data = await loadRunData(probe, log);
     const split = splitPosts(data.posts);
-    const features = await prepareFeatures(probe, [...split.train, ...split.val, ...split.test], log, signal);
-    // Once per data set (its runs share the posts): what loading and extraction left out.
-    logSkipSummary(log, [...loadSkips(data.report), ...extractSkips(features.badImages)], data.report.flagged, `each run's data.json, ${GRID_FILES.results} and --json`);
-    try {
-      for (const c of pending) {
-        index++;
-        log.info(`[${index}/${total}] ${relative(out, c.out)}`);
-        const resume = existsSync(join(c.out, RUN_FILES.checkpoint, 'state.json'));
-        await runTraining(c, { log, data, features, force: !resume, resume, ...(signal ? { signal } : {}) });
+    const byGrid = new Map<string, RunConfig[]>();
+    for (const c of pending) {
+      const key = c.patchGrid !== null ? `grid ${c.patchGrid}` : c.model === 'single-stream' || c.model === 'dual-stream' ? 'transformer' : 'encoder';
+      byGrid.set(key, [...(byGrid.get(key) ?? []), c]);
+    }
+    let skipsShown = false;
+    for (const group of byGrid.values()) {
+      const features = await prepareFeatures(group[0]!, [...split.train, ...split.val, ...split.test], log, signal);
+      // Once per data set (its runs share the posts): what loading and extraction left out.
+      if (!skipsShown) logSkipSummary(log, [...loadSkips(data.report), ...extractSkips(features.badImages)], data.report.flagged, `each run's data.json, ${GRID_FILES.results} and --json`);
+      skipsShown = true;
+      try {
+        for (const c of group) {
+          index++;
+          log.info(`[${index}/${total}] ${relative(out, c.out)}`);
+          const resume = existsSync(join(c.out, RUN_FILES.checkpoint, 'state.json'));
+          await runTraining(c, { log, data, features, force: !resume, resume, ...(signal ? { signal } : {}) });
+        }
+      } finally {
+        await features.close();
       }
-    } finally {
-      await features.close();
     }
   }
   const results = await gridResults(grid, (entry) => datasetLabel(resolveRunConfig({ ...grid.shared, ...entry }, {}, options.where)));

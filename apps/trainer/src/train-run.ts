@@ -161,6 +161,8 @@ async function trainAndScore(config: RunConfig, inputs: RunInputs): Promise<RunR
       maxTextLength: config.maxLength,
       ...(config.hiddenDim === null ? {} : { hiddenDim: config.hiddenDim }),
       ...(config.layers === null ? {} : { layers: config.layers }),
+      ...(config.heads === null ? {} : { heads: config.heads }),
+      ...(config.ffnDim === null ? {} : { ffnDim: config.ffnDim }),
     });
     state = { epoch: 0, bestEpoch: 0, bestValF1: -1, records: [] };
   }

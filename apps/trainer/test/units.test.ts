@@ -3,6 +3,7 @@ import type { Post } from '@mmaux/datasets';
 import { describe, expect, it } from 'vitest';
 import { defaultRunDir, resolveRunConfig, settingOf } from '../src/config.js';
 import { stratifiedSample } from '../src/data.js';
+import { effectivePatchGrid } from '../src/features.js';
 import { progressLine } from '../src/progress.js';
 
 const posts = (labels: number[]): Post[] => labels.map((label, i) => ({ id: `p${i}`, text: 't', imagePath: null, label, split: 'train' }));
@@ -50,5 +51,18 @@ describe('progressLine', () => {
   it('shows the bar, counts, rate and ETA', () => {
     expect(progressLine('epoch 1/3', 5, 20, 2.5, 'loss 0.5')).toBe('epoch 1/3 [######------------------] 5/20 2.0/s ETA 8s loss 0.5');
     expect(progressLine('x', 20, 20, 2)).toBe('x [########################] 20/20 10/s ETA 0s');
+  });
+});
+
+describe('effectivePatchGrid', () => {
+  it('pools ViT-size grids to 7 × 7 for the transformer kinds only, keeps smaller grids, obeys --patch-grid', () => {
+    const vit = { rows: 14, cols: 14 };
+    expect(effectivePatchGrid({ model: 'single-stream', patchGrid: null }, vit)).toBe(7);
+    expect(effectivePatchGrid({ model: 'dual-stream', patchGrid: null }, vit)).toBe(7);
+    expect(effectivePatchGrid({ model: 'attention', patchGrid: null }, vit)).toBeNull();
+    expect(effectivePatchGrid({ model: 'single-stream', patchGrid: null }, { rows: 6, cols: 6 })).toBeNull();
+    expect(effectivePatchGrid({ model: 'single-stream', patchGrid: null }, null)).toBeNull();
+    expect(effectivePatchGrid({ model: 'single-stream', patchGrid: 14 }, vit)).toBe(14);
+    expect(effectivePatchGrid({ model: 'concat', patchGrid: 4 }, vit)).toBe(4);
   });
 });

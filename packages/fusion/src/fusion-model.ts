@@ -401,7 +401,7 @@ export class FusionModel {
  * @example
  * ```ts
  * const model = createFusionModel('single-stream', { textDim: 8, imageDim: 8, numClasses: 2, hiddenDim: 16, heads: 2, layers: 1, seed: 7 });
- * model.config.ffnDim; // 64
+ * model.config.ffnDim; // 32
  * model.config.itcSource; // "fusion"
  * model.getWeight('single-stream/layer_0/attention/q/kernel').shape; // [16, 16]
  * ```

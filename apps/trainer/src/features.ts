@@ -12,7 +12,7 @@ import {
   type TextFeatureEncoder,
   type TextFeatures,
 } from '@mmaux/encoders';
-import type { FusionInput, FusionModel } from '@mmaux/fusion';
+import type { FusionInput, InputReads } from '@mmaux/fusion';
 import * as tf from '@tensorflow/tfjs';
 import { resolve } from 'node:path';
 import type { RunConfig } from './config.js';
@@ -22,7 +22,7 @@ import type { Log } from './progress.js';
 import { strictImageError } from './skips.js';
 
 /** What a model reads of its inputs (`FusionModel.reads`). */
-export type InputReads = FusionModel['reads'];
+export type { InputReads };
 
 /** Every token and patch: what a batch holds when no `reads` are given. */
 export const READ_ALL: InputReads = { textTokens: 'all', imagePatches: 'all' };

@@ -5,7 +5,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { appendFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { deriveSeed, type LoadedDataset, type Post } from '@mmaux/datasets';
-import { AdamW, constantSchedule, createFusionModel, createTrainStep, type FusionModel, linearWarmupDecay, loadFusionModel } from '@mmaux/fusion';
+import { AdamW, constantSchedule, createFusionModel, createTrainStep, type FusionModel, linearWarmupDecay, loadFusionModel, preferredWasmThreads } from '@mmaux/fusion';
 import { balancedClassWeights, createRng } from '@mmaux/losses';
 import { type RunConfig, datasetLabel, defaultRunConfig, settingOf } from './config.js';
 import { loadRunData, splitPosts, stratifiedSample } from './data.js';
@@ -86,7 +86,8 @@ export async function runTraining(config: RunConfig, options: RunOptions): Promi
   const { log, signal } = options;
   const dir = resolve(config.out);
   await prepareRunDir(config, options);
-  const backend = await useBackend(config.backend, config.threads);
+  // Unset: the thread count that trains this kind fastest (1 for late fusion, the cores for transformers).
+  const backend = await useBackend(config.backend, config.threads ?? preferredWasmThreads(config.model) ?? null);
   await writeJson(join(dir, RUN_FILES.config), config);
   await writeJson(join(dir, RUN_FILES.environment), describeEnvironment(backend));
   log.info(`run ${dir}: ${datasetLabel(config)}, ${config.model}, ${settingOf(config.aux)}, seed ${config.seed}, backend ${backend.tfjsBackend}`);

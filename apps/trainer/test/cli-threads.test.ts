@@ -27,14 +27,17 @@ describe('mmaux train --threads', () => {
     expect(resumed.code).toBe(0);
   });
 
-  it('defaults to the machine (null in config.json), and refuses a count that is not a positive integer', { timeout: 240_000 }, () => {
+  it('defaults (null in config.json) to 1 thread for late fusion and the machine for transformers, and refuses a count that is not a positive integer', { timeout: 240_000 }, () => {
     const cwd = workDir();
     const r = mmaux(cwd, 'train', ...TINY, '--backend', 'wasm', '--out', 'default');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const cores = os.availableParallelism?.() ?? os.cpus().length;
     expect(JSON.parse(readFileSync(join(cwd, 'default', 'config.json'), 'utf8')).threads).toBe(null);
-    expect(JSON.parse(readFileSync(join(cwd, 'default', 'environment.json'), 'utf8'))).toMatchObject({ threads: Math.min(cores, 8), requestedThreads: cores });
+    expect(JSON.parse(readFileSync(join(cwd, 'default', 'environment.json'), 'utf8'))).toMatchObject({ threads: 1, requestedThreads: 1 });
+    const transformer = mmaux(cwd, 'train', ...TINY, '--model', 'single-stream', '--epochs', '1', '--backend', 'wasm', '--out', 'transformer');
+    expect(transformer.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(cwd, 'transformer', 'environment.json'), 'utf8'))).toMatchObject({ threads: Math.min(cores, 8), requestedThreads: cores });
     for (const bad of ['0', '1.5', 'two']) {
       const r = mmaux(cwd, 'train', ...TINY, '--threads', bad, '--out', 'bad');
       expect(r.code).toBe(2);

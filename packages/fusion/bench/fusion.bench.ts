@@ -9,16 +9,32 @@
 //
 // BENCH_BACKEND (wasm | cpu | auto …), BENCH_SECONDS (timed seconds per case, default 6),
 // BENCH_KINDS (comma list), BENCH_THREADS (wasm threads).
+import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '@mmaux/losses';
-import { AdamW, type BackendChoice, createFusionModel, createTrainStep, FUSION_KINDS, type FusionConfig, type FusionKind, type FusionModel, selectBackend, type TrainBatch } from '../src/index.js';
+import {
+  AdamW,
+  type BackendChoice,
+  createFusionModel,
+  createTrainStep,
+  FUSION_KINDS,
+  type FusionConfig,
+  type FusionKind,
+  type FusionModel,
+  preferredWasmThreads,
+  selectBackend,
+  type TrainBatch,
+} from '../src/index.js';
 import { trainingFlops } from './training-flops.js';
 
 const N = 16;
 const MAX_LENGTH = 128;
 const DIM = 768;
 const PATCHES = 197;
+/** Image tokens the trainer gives the transformer kinds by default: CLS + a 7 × 7 pooled grid. */
+const TRANSFORMER_PATCHES = 50;
 const NUM_CLASSES = 3;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const KINDS = (process.env.BENCH_KINDS?.split(',') ?? FUSION_KINDS) as FusionKind[];
@@ -35,7 +51,7 @@ function matmulRate(): number {
   tf.matMul(a, b).dispose();
   let runs = 0;
   const start = performance.now();
-  while (runs < 3 || performance.now() - start < 2000) {
+  while (runs < 3 || performance.now() - start < 1000) {
     const c = tf.matMul(a, b);
     c.dataSync();
     c.dispose();
@@ -55,7 +71,8 @@ function makeBatch(model: FusionModel, layout: Layout, n: number, seed: number):
   const reads = model.reads;
   const longest = layout === 'padded' ? MAX_LENGTH : Math.max(...lengths);
   const textLength = layout === 'padded' || reads.textTokens === 'all' ? longest : 1;
-  const patches = layout === 'padded' || reads.imagePatches === 'all' ? PATCHES : 1;
+  const transformer = model.kind === 'single-stream' || model.kind === 'dual-stream';
+  const patches = layout === 'padded' ? PATCHES : reads.imagePatches !== 'all' ? 1 : transformer ? TRANSFORMER_PATCHES : PATCHES;
   const mask = new Float32Array(n * textLength);
   lengths.forEach((len, i) => mask.fill(1, i * textLength, i * textLength + Math.min(len, textLength)));
   const batch: TrainBatch = {
@@ -104,36 +121,66 @@ async function measure(kind: FusionKind, layout: Layout, n: number, ceOnly: bool
   return { ms: times[Math.floor(times.length / 2)]!, kernels: profile.kernels.length, config, textLength, patches };
 }
 
+interface CaseResult {
+  kind: FusionKind;
+  ceOnly: boolean;
+  layout: Layout;
+  ms: number;
+  kernels: number;
+  flops: number;
+  studyMs: number | null;
+  threads: number | null;
+  /** GFLOP/s of the plain matmul in the case's process (same thread count). */
+  matmul: number;
+}
+
+/** One case in this process (a child of the parent run): what `measure` gives, as a JSON line. */
+async function runCase(spec: { kind: FusionKind; ceOnly: boolean; layout: Layout; threads: number | undefined }): Promise<void> {
+  const selection = await selectBackend((process.env.BENCH_BACKEND ?? 'wasm') as BackendChoice, spec.threads === undefined ? {} : { threads: spec.threads });
+  const unimodal = spec.kind === 'text-only' || spec.kind === 'image-only';
+  const m = await measure(spec.kind, spec.layout, N, spec.ceOnly);
+  const flops = trainingFlops(m.config, { n: N, textLength: m.textLength, patches: m.patches, itc: !unimodal && !spec.ceOnly, itm: !unimodal && !spec.ceOnly });
+  const studyMs = spec.layout === 'realistic' && !spec.ceOnly ? (await measure(spec.kind, spec.layout, STUDY.batch, false)).ms : null;
+  const result: CaseResult = { ...spec, ms: m.ms, kernels: m.kernels, flops, studyMs, threads: selection.threads, matmul: matmulRate() };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
 async function main() {
-  const threads = process.env.BENCH_THREADS === undefined ? {} : { threads: Number(process.env.BENCH_THREADS) };
-  const selection = await selectBackend((process.env.BENCH_BACKEND ?? 'wasm') as BackendChoice, threads);
+  const caseArg = process.argv.indexOf('--case');
+  if (caseArg >= 0) return runCase(JSON.parse(process.argv[caseArg + 1]!));
+  const envThreads = process.env.BENCH_THREADS === undefined ? undefined : Number(process.env.BENCH_THREADS);
+  const selection = await selectBackend((process.env.BENCH_BACKEND ?? 'wasm') as BackendChoice, envThreads === undefined ? {} : { threads: envThreads });
   console.log(`@mmaux/fusion training benchmark — backend ${selection.backend}: ${selection.reason}`);
   console.log(`node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-  console.log(`batch ${N}, text ${DIM}-d, image ${DIM}-d × ${PATCHES} patches; 0.8·CE + 0.1·ITC + 0.1·ITM (random negatives), AdamW(lr 1e-5, wd 2.5e-4); defaults of createFusionModel`);
+  console.log(`batch ${N}, text ${DIM}-d, image ${DIM}-d; 0.8·CE + 0.1·ITC + 0.1·ITM (random negatives), AdamW(lr 1e-5, wd 2.5e-4); defaults of createFusionModel`);
+  console.log(`realistic: 8–64 real tokens padded to the batch's longest, only what model.reads asks for, the image as the trainer gives it (${PATCHES} ViT patches; ${TRANSFORMER_PATCHES} — CLS + 7×7 — for the transformer kinds); padded: 128 tokens, ${PATCHES} patches, everything`);
+  console.log(`each case in its own process, with the thread count the trainer picks for the kind (preferredWasmThreads; BENCH_THREADS overrides)`);
   console.log(`timing: 2 warm-up steps, then the median step of ${SECONDS} s (at least 3 steps); kernels counted by tf.profile over one step`);
   console.log(`study: ${STUDY.posts} posts, batch ${STUDY.batch}, ${STUDY.epochs} epochs, ${STUDY.runs} runs (4 settings × 3 seeds), training steps only, realistic lengths\n`);
   const rate = matmulRate();
-  console.log(`plain matmul [${N * PATCHES}, ${DIM}]·[${DIM}, ${DIM}]: ${rate.toFixed(2)} GFLOP/s\n`);
-  console.log('  kind              | text      |  step ms | kernels | GFLOP/step | GFLOP/s | × matmul');
+  console.log(`plain matmul [${N * PATCHES}, ${DIM}]·[${DIM}, ${DIM}] (${selection.threads ?? '?'} threads): ${rate.toFixed(2)} GFLOP/s\n`);
+  console.log('  kind              | text      | threads |  step ms | kernels | GFLOP/step | GFLOP/s | × matmul (same threads)');
   const cases = KINDS.flatMap((kind): Array<{ kind: FusionKind; ceOnly: boolean }> => (kind === 'concat' ? [{ kind, ceOnly: false }, { kind, ceOnly: true }] : [{ kind, ceOnly: false }]));
+  const results: CaseResult[] = [];
   for (const { kind, ceOnly } of cases) {
-    const unimodal = kind === 'text-only' || kind === 'image-only';
     for (const layout of ['realistic', 'padded'] as const) {
-      const m = await measure(kind, layout, N, ceOnly);
-      const shape = { n: N, textLength: m.textLength, patches: m.patches, itc: !unimodal && !ceOnly, itm: !unimodal && !ceOnly };
-      const flops = trainingFlops(m.config, shape);
-      const gflops = flops / (m.ms / 1000) / 1e9;
+      const spec = { kind, ceOnly, layout, threads: envThreads ?? preferredWasmThreads(kind) };
+      const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--case', JSON.stringify(spec)], { encoding: 'utf8', env: process.env, maxBuffer: 1 << 24 });
+      const line = child.stdout.trim().split('\n').pop() ?? '';
+      if (child.status !== 0 || !line.startsWith('{')) {
+        console.log(`  ${kind} ${layout}: failed (exit ${child.status}): ${child.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+        continue;
+      }
+      const r = JSON.parse(line) as CaseResult;
+      results.push(r);
+      const gflops = r.flops / (r.ms / 1000) / 1e9;
       const label = `${kind}${ceOnly ? ', CE only' : ''}`;
-      console.log(`  ${label.padEnd(17)} | ${layout.padEnd(9)} |${pad(m.ms.toFixed(1), 9)} |${pad(m.kernels, 8)} |${pad((flops / 1e9).toFixed(3), 11)} |${pad(gflops.toFixed(2), 8)} |${pad((gflops / rate).toFixed(2), 9)}`);
+      console.log(`  ${label.padEnd(17)} | ${layout.padEnd(9)} |${pad(r.threads ?? '-', 8)} |${pad(r.ms.toFixed(1), 9)} |${pad(r.kernels, 8)} |${pad((r.flops / 1e9).toFixed(3), 11)} |${pad(gflops.toFixed(2), 8)} |${pad((gflops / r.matmul).toFixed(2), 9)}`);
     }
   }
   console.log('');
-  for (const { kind, ceOnly } of cases) {
-    if (ceOnly) continue;
-    const small = await measure(kind, 'realistic', STUDY.batch, false);
-    const steps = Math.ceil(STUDY.posts / STUDY.batch) * STUDY.epochs * STUDY.runs;
-    console.log(`TIR-size study estimate (${kind}): ${(steps * small.ms / 3.6e6).toFixed(2)} hours`);
-  }
+  const steps = Math.ceil(STUDY.posts / STUDY.batch) * STUDY.epochs * STUDY.runs;
+  for (const r of results) if (r.studyMs !== null) console.log(`TIR-size study estimate (${r.kind}): ${((steps * r.studyMs) / 3.6e6).toFixed(2)} hours`);
   console.log(`\nplain matmul again at the end: ${matmulRate().toFixed(2)} GFLOP/s (a large gap from the first figure means the machine was busy)`);
 }
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { withGradient } from './custom-gradient.js';
 import { matMulBias } from './kernels/matmul.js';
+import { gatherRows, scatterAddRows } from './kernels/gather-rows.js';
 import { columnSums } from './kernels/reductions.js';
 import { timesTransposed, transposedTimes } from './products.js';
 import type { Rng } from '@mmaux/losses';
@@ -146,23 +147,16 @@ export function dropout(x: tf.Tensor, rate: number, ctx: ForwardContext): tf.Ten
 }
 
 /**
- * Rows `indices` of `x` (any rank ≥ 1, rows along axis 0). The forward pass is an exact
- * `tf.gather` (a NaN in one row cannot reach another); the gradient is a one-hot matrix
- * product, since tf.gather's own gradient needs UnsortedSegmentSum, which the wasm backend lacks.
+ * Rows `indices` of `x` (any rank ≥ 1, rows along axis 0), differentiable: the forward pass is
+ * an exact copy of the rows (a NaN in one row cannot reach another), the gradient adds each
+ * `dy` row back into its source row (copies on wasm and cpu; elsewhere a `tf.gather` and a
+ * one-hot product, since tf.gather's own gradient needs a kernel wasm lacks).
  */
 export function selectRows<T extends tf.Tensor>(x: T, indices: ArrayLike<number>): T {
   const n = x.shape[0] as number;
-  const m = indices.length;
-  const rest = x.shape.slice(1);
   return withGradient<T>([x], ([input]) => ({
-    value: tf.gather(input as tf.Tensor, tf.tensor1d(Int32Array.from(indices), 'int32')),
-    gradFunc: (dy) => {
-      // dx = Oᵀ·dy with O the [m, n] one-hot selection matrix, built transposed directly.
-      const oneHotT = new Float32Array(n * m);
-      for (let i = 0; i < m; i++) oneHotT[(indices[i] as number) * m + i] = 1;
-      const flat = tf.reshape(dy, [m, -1]) as tf.Tensor2D;
-      return [tf.reshape(tf.matMul(tf.tensor2d(oneHotT, [n, m]), flat), [n, ...rest])];
-    },
+    value: gatherRows(input as tf.Tensor, indices),
+    gradFunc: (dy) => [scatterAddRows(dy, indices, n)],
   }));
 }
 
@@ -177,7 +171,7 @@ export function tokenAt(x: tf.Tensor3D, position: number): tf.Tensor2D {
   return withGradient<tf.Tensor2D>([x], ([input]) => {
     const rows = Int32Array.from({ length: n }, (_, i) => i * s + position);
     return {
-      value: tf.gather(tf.reshape(input as tf.Tensor, [n * s, d]), tf.tensor1d(rows, 'int32')),
+      value: gatherRows(tf.reshape(input as tf.Tensor, [n * s, d]), rows),
       gradFunc: (dy) => [tf.pad(tf.reshape(dy, [n, 1, d]), [[0, 0], [position, s - 1 - position], [0, 0]])],
     };
   });

@@ -75,7 +75,7 @@ describe.each(BACKENDS)('fused kernels equal plain tfjs ops on %s', (backend) =>
   });
 
   it('transpose2d of small, square and long matrices', () => {
-    for (const [m, n] of [[1, 1], [13, 7], [16, 768], [40, 40], [1100, 70]] as const) {
+    for (const [m, n] of [[1, 1], [13, 7], [16, 768], [12, 48], [1104, 64], [40, 40], [1100, 70]] as const) {
       const x = r([m, n], 4) as tf.Tensor2D;
       const t = transpose2d(x);
       expect(t.shape).toEqual([n, m]);

@@ -3,7 +3,7 @@ import { headDotsFunction, headMixFunction } from './attention-simd.js';
 import { columnSumsFunction } from './column-sums-simd.js';
 import { matmulFunction } from './matmul-simd.js';
 import { rowDotsFunction, weightedRowsFunction } from './rows-simd.js';
-import { transposeFunction } from './transpose-simd.js';
+import { transpose4x4Function, transposeFunction } from './transpose-simd.js';
 import { encodeModule } from './wasm-binary.js';
 import { type WasmMemory, webAssembly } from './webassembly.js';
 
@@ -13,6 +13,7 @@ export interface SimdKernels {
   rowDots(r: number, v: number, out: number, nr: number, nv: number, p: number, d: number, scale: number): void;
   weightedRows(w: number, v: number, out: number, nr: number, nv: number, p: number, d: number): void;
   transpose(src: number, dst: number, rows: number, cols: number): void;
+  transpose4x4(src: number, dst: number, rows: number, cols: number): void;
   matmul(a: number, b: number, bias: number, c: number, m: number, k: number, n: number): void;
   headDots(x: number, y: number, bias: number, out: number, rows: number, heads: number, sx: number, sy: number, d: number, xStride: number, xOffset: number, yStride: number, yOffset: number, scale: number): void;
   columnSums(x: number, out: number, m: number, n: number): void;
@@ -38,7 +39,7 @@ export function simdKernelsFor(memory: WasmMemory): SimdKernels | null {
   try {
     if (api === undefined) throw new Error('no WebAssembly');
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const module = new api.Module(encodeModule([adamwFunction, rowDotsFunction, weightedRowsFunction, transposeFunction, matmulFunction, headDotsFunction, headMixFunction, columnSumsFunction], shared));
+    const module = new api.Module(encodeModule([adamwFunction, rowDotsFunction, weightedRowsFunction, transposeFunction, matmulFunction, headDotsFunction, headMixFunction, columnSumsFunction, transpose4x4Function], shared));
     kernels = new api.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
   } catch (err) {
     // Every caller falls back to tfjs ops (same results, slower); the reason stays readable.

@@ -83,6 +83,8 @@ export const op = {
   v128Load: (offset = 0) => simd(0x00, ...memarg(4, offset)),
   v128Store: (offset = 0) => simd(0x0b, ...memarg(4, offset)),
   f32x4Splat: simd(0x13),
+  /** `i8x16.shuffle` of two vectors by 16 byte-lane indices (0–31). */
+  shuffle: (lanes: readonly number[]) => simd(0x0d, ...lanes),
   f32x4ExtractLane: (lane: number) => simd(0x1f, lane),
   f32x4Sqrt: simd(0xe3),
   f32x4Add: simd(0xe4),

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { withGradient } from './custom-gradient.js';
 import { matMulBias } from './kernels/matmul.js';
 import { gatherRows, scatterAddRows } from './kernels/gather-rows.js';
+import { layerNormBackward, layerNormForward, layerNormKernelsAvailable } from './kernels/layer-norm.js';
 import { columnSums } from './kernels/reductions.js';
 import { timesTransposed, transposedTimes } from './products.js';
 import type { Rng } from '@mmaux/losses';
@@ -66,11 +67,25 @@ export function residualAdd<T extends tf.Tensor>(a: T, b: tf.Tensor): T {
 
 /**
  * Layer normalisation over the last axis, `γ · (x − μ)/√(σ² + ε) + β`, with its analytic gradient
- * (one fused backward instead of tfjs's chain of reductions).
+ * (one fused backward instead of tfjs's chain of reductions); on wasm with SIMD one kernel each way.
  */
 export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon = 1e-5): tf.Tensor {
   const width = x.shape[x.rank - 1] as number;
   const shape = x.shape;
+  if (layerNormKernelsAvailable(width)) {
+    // One pass per row each way (wasm SIMD); gamma is read back from its tensor, not saved.
+    return withGradient<tf.Tensor>([x, gamma, beta], ([input, g, b], save) => {
+      const { y, xhat, inv } = layerNormForward(tf.reshape(input as tf.Tensor, [-1, width]) as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D, epsilon);
+      save([xhat, inv, g as tf.Tensor]);
+      return {
+        value: tf.reshape(y, shape),
+        gradFunc: (dy, [sx, si, sg]) => {
+          const r = layerNormBackward(tf.reshape(dy, [-1, width]) as tf.Tensor2D, sx as tf.Tensor2D, si as tf.Tensor1D, sg as tf.Tensor1D);
+          return [tf.reshape(r.dx, shape), r.dgamma, r.dbeta];
+        },
+      };
+    });
+  }
   return withGradient<tf.Tensor>([x, gamma, beta], ([input, g, b], save) => {
     const flat = tf.reshape(input as tf.Tensor, [-1, width]);
     const mean = tf.mean(flat, 1, true);

@@ -1,6 +1,7 @@
 import { adamwFunction } from './adamw-simd.js';
 import { headDotsFunction, headMixFunction } from './attention-simd.js';
 import { columnSumsFunction } from './column-sums-simd.js';
+import { layerNormFunction, layerNormGradFunction } from './layer-norm-simd.js';
 import { matmulFunction } from './matmul-simd.js';
 import { rowDotsFunction, weightedRowsFunction } from './rows-simd.js';
 import { transpose4x4Function, transposeFunction } from './transpose-simd.js';
@@ -17,6 +18,8 @@ export interface SimdKernels {
   matmul(a: number, b: number, bias: number, c: number, m: number, k: number, n: number): void;
   headDots(x: number, y: number, bias: number, out: number, rows: number, heads: number, sx: number, sy: number, d: number, xStride: number, xOffset: number, yStride: number, yOffset: number, scale: number): void;
   columnSums(x: number, out: number, m: number, n: number): void;
+  layerNorm(x: number, gamma: number, beta: number, y: number, xhat: number, inv: number, rows: number, w: number, eps: number): void;
+  layerNormGrad(dy: number, xhat: number, inv: number, gamma: number, dx: number, dgamma: number, dbeta: number, rows: number, w: number): void;
   headMix(w: number, y: number, out: number, rows: number, heads: number, a: number, b: number, d: number, yStride: number, yOffset: number, outStride: number, outOffset: number, transposed: number): void;
 }
 
@@ -39,7 +42,7 @@ export function simdKernelsFor(memory: WasmMemory): SimdKernels | null {
   try {
     if (api === undefined) throw new Error('no WebAssembly');
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const module = new api.Module(encodeModule([adamwFunction, rowDotsFunction, weightedRowsFunction, transposeFunction, matmulFunction, headDotsFunction, headMixFunction, columnSumsFunction, transpose4x4Function], shared));
+    const module = new api.Module(encodeModule([adamwFunction, rowDotsFunction, weightedRowsFunction, transposeFunction, matmulFunction, headDotsFunction, headMixFunction, columnSumsFunction, transpose4x4Function, layerNormFunction, layerNormGradFunction], shared));
     kernels = new api.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
   } catch (err) {
     // Every caller falls back to tfjs ops (same results, slower); the reason stays readable.

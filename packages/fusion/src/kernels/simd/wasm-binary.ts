@@ -79,6 +79,7 @@ export const op = {
   f32Div: [0x95],
   f32Sqrt: [0x91],
   f32Max: [0x97],
+  f32ConvertI32U: [0xb3],
   select: [0x1b],
   v128Load: (offset = 0) => simd(0x00, ...memarg(4, offset)),
   v128Store: (offset = 0) => simd(0x0b, ...memarg(4, offset)),

@@ -38,6 +38,11 @@ export interface CheckedBatch {
   /** Per post, the index of its last real token. */
   lastReal?: Int32Array;
   imageTokens?: number;
+  /**
+   * Which image row each text row pairs with in `FusionCore.fuse` (the ITM pass pairs only the
+   * swapped texts anew); absent: text row r with image row r mod N.
+   */
+  imageOrder?: Int32Array;
 }
 
 function isTensor(x: unknown): x is tf.Tensor {

@@ -45,12 +45,19 @@ export interface InputReads {
 
 /**
  * The fusion layers of one kind, in two stages: `encode` does each modality's work alone once
- * per batch, `fuse` combines R text rows with the N image rows (text row r with image row
- * r mod N). The matched pass and the ITM pass (texts swapped) go through one `fuse` of 2N rows,
- * so every weight is multiplied once per step.
+ * per batch, `fuse` combines R text rows with image rows (text row r with image row r mod N, or
+ * the row `textBatch.imageOrder` names). The matched pass and the ITM pass go through one `fuse`
+ * of N + S rows (S: the pairs whose text is swapped; a kept pair's ITM row is its matched row), so
+ * every weight is multiplied once per step.
  */
 export interface FusionCore {
   readonly reads: InputReads;
+  /**
+   * Whether `fuse` pairs rows by `textBatch.imageOrder`, so that the ITM pass fuses only the
+   * swapped pairs. A kind whose fuse costs next to nothing per row (attention: one row kernel
+   * over the patches it reads in place) leaves it false and gets every pair as row r mod N.
+   */
+  readonly fusesSubsets: boolean;
   encode(input: FusionInput, batch: CheckedBatch, ctx: ForwardContext, needs: CoreNeeds): Encoded;
   fuse(text: Rows, image: Rows, textBatch: CheckedBatch, ctx: ForwardContext, needs: CoreNeeds): FuseResult;
 }

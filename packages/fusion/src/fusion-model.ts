@@ -112,13 +112,31 @@ function reorderRows(rows: Rows, order: Int32Array): Rows {
   return Object.fromEntries(Object.entries(rows).map(([name, t]) => [name, selectRows(t, order)]));
 }
 
-/** `[0, 1, …, n − 1, partner[0], …, partner[n − 1]]`: the matched rows, then the swapped ones. */
-function matchedThenSwapped(partner: Int32Array): Int32Array {
-  const n = partner.length;
-  const order = new Int32Array(2 * n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.set(partner, n);
-  return order;
+/**
+ * The ITM pass's rows after `first` rows already fused: only pairs whose text is swapped need a
+ * pass of their own (a kept pair, partner[i] = i, is the matched pair; ALBEF scores its positives
+ * on the main pass likewise), or every pair where the core cannot fuse a subset. `text`/`image`:
+ * the extra rows' posts; `pick[i]`: the row of [first rows; extra rows] that holds pair i.
+ */
+function swappedRows(partner: Int32Array, first: number, subsets: boolean): { text: Int32Array; image: Int32Array; pick: Int32Array } {
+  const swapped = Array.from(partner.keys()).filter((i) => !subsets || partner[i] !== i);
+  const pick = new Int32Array(partner.length);
+  partner.forEach((j, i) => (pick[i] = i));
+  swapped.forEach((i, k) => (pick[i] = first + k));
+  return { text: Int32Array.from(swapped, (i) => partner[i]!), image: Int32Array.from(swapped), pick };
+}
+
+/** `a` then `b` as one row order. */
+function joined(a: Int32Array, b: Int32Array): Int32Array {
+  const out = new Int32Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** `batch` pairing its text rows with image rows `order`; left as row r mod N where `order` is just that. */
+function withImageOrder(batch: CheckedBatch, order: Int32Array, n: number): CheckedBatch {
+  return order.length % n === 0 && order.every((j, r) => j === r % n) ? batch : { ...batch, imageOrder: order };
 }
 
 /**
@@ -301,14 +319,19 @@ export class FusionModel {
         fused = matched.fused;
       } else if (matched !== null) {
         fused = matched.fused;
-        swappedFused = this.core.fuse(reorderRows(encoded.text, partner), encoded.image, reorderBatch(batch, partner), ctx, needs).fused;
+        const extra = swappedRows(partner, n, this.core.fusesSubsets);
+        swappedFused =
+          extra.text.length === 0
+            ? fused
+            : selectRows(tf.concat([fused, this.core.fuse(reorderRows(encoded.text, extra.text), encoded.image, withImageOrder(reorderBatch(batch, extra.text), extra.image, n), ctx, needs).fused]), extra.pick);
       } else {
-        // The matched and the swapped pairs as 2N rows of one pass.
-        const order = matchedThenSwapped(partner);
-        const both = this.core.fuse(reorderRows(encoded.text, order), encoded.image, reorderBatch(batch, order), ctx, needs);
+        // The matched pairs and the swapped ones as N + S rows of one pass.
+        const extra = swappedRows(partner, n, this.core.fusesSubsets);
+        const order = joined(Int32Array.from(partner.keys()), extra.text);
+        const both = this.core.fuse(reorderRows(encoded.text, order), encoded.image, withImageOrder(reorderBatch(batch, order), joined(Int32Array.from(partner.keys()), extra.image), n), ctx, needs);
         embedFrom(both, n);
         fused = rowRange(both.fused, 0, n);
-        swappedFused = rowRange(both.fused, n, n);
+        swappedFused = extra.text.length === 0 ? fused : selectRows(both.fused, extra.pick);
       }
       const classLogits = dense(dropout(fused, this.config.dropout, ctx), this.classifier.kernel, this.classifier.bias) as tf.Tensor2D;
       const e = embeddings as ItcEmbeddings | null;

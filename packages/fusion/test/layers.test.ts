@@ -80,7 +80,7 @@ describe.each(BACKENDS)('custom gradients equal tfjs autodiff on %s', (backend) 
 
   // Heads of width 3 take tfjs ops; of width 16 and 32 the fused head kernels on wasm.
   it.each([[6, 2], [32, 2], [64, 2]])('multiHeadAttention (self and cross, with a key mask) equals a plain-op reference, with its gradients (width %i, %i heads)', (width, heads) => {
-    const [n, sq, sk] = [2, 3, 4];
+    const [n, sq, sk] = [2, 5, 7]; // key counts with and without a remainder after blocks of four
     const d = width / heads;
     // Weights at the scale of a Glorot init, so that the softmax is not saturated.
     const param = (seed: number, shape: number[]) => tf.mul(r(shape, seed), shape.length === 2 ? 1 / Math.sqrt(width) : 0.1);
@@ -105,8 +105,8 @@ describe.each(BACKENDS)('custom gradients equal tfjs autodiff on %s', (backend) 
     };
     const x = r([n, sq, width], 50);
     const y = r([n, sk, width], 51);
-    const flagsY = [[1, 1, 0, 1], [1, 0, 0, 0]];
-    const flagsX = [[1, 1, 1], [1, 1, 0]];
+    const flagsY = [[1, 1, 0, 1, 1, 0, 1], [1, 0, 0, 0, 1, 1, 0]];
+    const flagsX = [[1, 1, 1, 0, 1], [1, 1, 0, 0, 0]];
     const biasOf = (flags: number[][]) => keyBias(Float32Array.from(flags.flat()), n, flags[0]!.length);
     // Self-attention.
     const selfOurs = (a: tf.Tensor) => multiHeadAttention(w, a as tf.Tensor3D, null, biasOf(flagsX), heads);

@@ -10,6 +10,8 @@ import { BACKENDS, disposeBatch, expectClose, MULTIMODAL_KINDS, randomBatch, sma
 
 const N = 5;
 const PARTNER = [2, 0, 1, 4, 3];
+/** Posts 1, 3 and 4 keep their own text: their ITM rows are the matched pass's rows. */
+const PARTIAL_PARTNER = [2, 1, 0, 3, 4];
 const OPTIONS = smallOptions({ textDim: 16, imageDim: 32, hiddenDim: 16, projectionDim: 8, maxImageTokens: 7 });
 
 interface Outputs {
@@ -25,8 +27,8 @@ function objective(out: Outputs): tf.Scalar {
   return tf.addN([w(out.classLogits, 1), w(out.matchLogits, 2), w(out.textEmbedding, 3), w(out.imageEmbedding, 4)]) as tf.Scalar;
 }
 
-function ours(model: FusionModel, batch: { text: TextFeatures; image: ImageFeatures }): Outputs {
-  const out = model.forward(batch, { itmPartner: PARTNER });
+function ours(model: FusionModel, batch: { text: TextFeatures; image: ImageFeatures }, partner: number[] | (() => number[]) = PARTNER): Outputs {
+  const out = model.forward(batch, { itmPartner: partner });
   return { classLogits: out.classLogits, matchLogits: out.matchLogits!, textEmbedding: out.textEmbedding!, imageEmbedding: out.imageEmbedding! };
 }
 
@@ -79,16 +81,16 @@ function straightforward(model: FusionModel, batch: ReturnType<typeof randomBatc
   };
 }
 
-/** Text features of posts `PARTNER[i]`. */
-function swappedText(text: TextFeatures): TextFeatures {
-  const idx = tf.tensor1d(PARTNER, 'int32');
+/** Text features of posts `partner[i]`. */
+function swappedText(text: TextFeatures, partner: number[]): TextFeatures {
+  const idx = tf.tensor1d(partner, 'int32');
   return { tokens: tf.gather(text.tokens, idx), mask: tf.gather(text.mask, idx), pooled: tf.gather(text.pooled, idx) };
 }
 
 /** The matched pass and the ITM pass run separately (the model's own layers, one pass each). */
-function separatePasses(model: FusionModel, batch: { text: TextFeatures; image: ImageFeatures }): Outputs {
+function separatePasses(model: FusionModel, batch: { text: TextFeatures; image: ImageFeatures }, partner: number[] = PARTNER): Outputs {
   const out = model.forward(batch);
-  return { classLogits: out.classLogits, matchLogits: model.matchLogits(swappedText(batch.text), batch.image), textEmbedding: out.textEmbedding!, imageEmbedding: out.imageEmbedding! };
+  return { classLogits: out.classLogits, matchLogits: model.matchLogits(swappedText(batch.text, partner), batch.image), textEmbedding: out.textEmbedding!, imageEmbedding: out.imageEmbedding! };
 }
 
 /** Every output's values, read inside a tidy. */
@@ -134,6 +136,16 @@ describe.each(BACKENDS)('rewrites equal the straightforward form on %s', (backen
     const model = createFusionModel(kind, OPTIONS);
     const batch = randomBatch(4, { n: N, textDim: 16, imageDim: 32, patches: 7 });
     compare(model, () => separatePasses(model, batch), () => ours(model, batch));
+    disposeBatch(batch);
+    model.dispose();
+  });
+
+  it.each(MULTIMODAL_KINDS)('%s: pairs that keep their text reuse the matched rows (array and hard-negative function partners)', (kind) => {
+    const model = createFusionModel(kind, OPTIONS);
+    const batch = randomBatch(5, { n: N, textDim: 16, imageDim: 32, patches: 7 });
+    compare(model, () => separatePasses(model, batch, PARTIAL_PARTNER), () => ours(model, batch, PARTIAL_PARTNER));
+    compare(model, () => separatePasses(model, batch, PARTIAL_PARTNER), () => ours(model, batch, () => PARTIAL_PARTNER));
+    compare(model, () => separatePasses(model, batch, [0, 1, 2, 3, 4]), () => ours(model, batch, [0, 1, 2, 3, 4]));
     disposeBatch(batch);
     model.dispose();
   });

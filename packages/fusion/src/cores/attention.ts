@@ -63,6 +63,7 @@ export function attentionCore(config: FusionConfig, store: WeightStore): FusionC
   const out = denseWeights(store, 'attention/dense', config.textDim + h, h);
   const scale = 1 / Math.sqrt(h);
   return {
+    fusesSubsets: false,
     reads: { textTokens: config.summary === 'first-token' ? 'first' : 'none', imagePatches: 'all' },
     encode: (input, _batch, _ctx, needs) => {
       const t = textVector(config, input.text!);

@@ -3,7 +3,7 @@ import type { FusionConfig } from '../config.js';
 import type { Encoded, FusionCore } from '../fusion-core.js';
 import { dense } from '../layers.js';
 import { denseWeights, type WeightStore } from '../weights.js';
-import { blockRows, imageVector, repeatRows, rowRange, textVector, vectorReads } from './rows.js';
+import { blockRows, imageVector, pairedImageRows, rowRange, textVector, vectorReads } from './rows.js';
 
 /**
  * `concat` (Ber-ViT-Conc): `ReLU(W·[t; v] + b) = ReLU(W_t·t + W_v·v + b)`. When the ITM pass or
@@ -14,6 +14,7 @@ export function concatCore(config: FusionConfig, store: WeightStore): FusionCore
   const w = denseWeights(store, 'concat/dense', config.textDim + config.imageDim, config.hiddenDim);
   const split = (needs: { summaries: boolean; itm: boolean }) => needs.summaries || needs.itm;
   return {
+    fusesSubsets: true,
     reads: vectorReads(config, true, true),
     encode: (input, batch, _ctx, needs): Encoded => {
       const t = textVector(config, input.text!);
@@ -25,13 +26,13 @@ export function concatCore(config: FusionConfig, store: WeightStore): FusionCore
       // Each modality's share of the fusion layer, W_t·t and W_v·v: ITC on them trains W.
       return { text: { tw }, image: { vw }, textSummary: tw, imageSummary: vw };
     },
-    fuse: (text, image) => {
+    fuse: (text, image, batch) => {
       if (text.t !== undefined) {
         return { fused: tf.relu(dense(tf.concat([text.t, image.v!], 1), w.kernel, w.bias, true)) as tf.Tensor2D };
       }
       const tw = text.tw as tf.Tensor2D;
       const vw = image.vw as tf.Tensor2D;
-      return { fused: tf.relu(tf.add(tf.add(tw, repeatRows(vw, tw.shape[0] / vw.shape[0])), w.bias!)) as tf.Tensor2D };
+      return { fused: tf.relu(tf.add(tf.add(tw, pairedImageRows(vw, batch)), w.bias!)) as tf.Tensor2D };
     },
   };
 }

@@ -3,7 +3,7 @@ import type { FusionConfig } from '../config.js';
 import type { FusionCore } from '../fusion-core.js';
 import { dense, dropout, layerNorm, residualAdd, tokenAt } from '../layers.js';
 import { denseWeights, type NormWeights, normWeights, type WeightStore } from '../weights.js';
-import { repeatRows } from './rows.js';
+import { pairedImageRows } from './rows.js';
 import { cleanTokens, leadingRows } from './tokens.js';
 import {
   type AttentionBlockWeights,
@@ -65,6 +65,7 @@ export function dualStreamCore(config: FusionConfig, store: WeightStore): Fusion
   const rate = config.transformerDropout;
 
   return {
+    fusesSubsets: true,
     reads: { textTokens: 'all', imagePatches: 'all' },
     encode: (input, batch) => {
       const patches = input.image!.patches;
@@ -77,7 +78,7 @@ export function dualStreamCore(config: FusionConfig, store: WeightStore): Fusion
       const embedded = text.embedded as tf.Tensor3D;
       const [n, l] = embedded.shape;
       let t = dropout(layerNorm(embedded, textEmbedNorm.gamma, textEmbedNorm.beta), rate, ctx) as tf.Tensor3D;
-      let v = dropout(repeatRows(imageRows.image as tf.Tensor3D, n / imageRows.image!.shape[0]!), rate, ctx) as tf.Tensor3D;
+      let v = dropout(pairedImageRows(imageRows.image as tf.Tensor3D, batch), rate, ctx) as tf.Tensor3D;
       const textBias = keyBias(batch.mask!, n, l);
       for (const layer of layers) {
         const nt = layerNorm(t, layer.textCrossNorm.gamma, layer.textCrossNorm.beta) as tf.Tensor3D;

@@ -3,7 +3,7 @@ import type { FusionConfig } from '../config.js';
 import type { Encoded, FusionCore } from '../fusion-core.js';
 import { dense } from '../layers.js';
 import { denseWeights, type WeightStore } from '../weights.js';
-import { blockRows, imageVector, repeatRows, rowRange, textVector, vectorReads } from './rows.js';
+import { blockRows, imageVector, pairedImageRows, rowRange, textVector, vectorReads } from './rows.js';
 
 /**
  * `gmu`, the gated multimodal unit (Arevalo et al. 2017): `h_t = tanh(W_t·t + b_t)`,
@@ -16,6 +16,7 @@ export function gmuCore(config: FusionConfig, store: WeightStore): FusionCore {
   const wv = denseWeights(store, 'gmu/image', config.imageDim, h);
   const wz = denseWeights(store, 'gmu/gate', config.textDim + config.imageDim, h);
   return {
+    fusesSubsets: true,
     reads: vectorReads(config, true, true),
     encode: (input, batch, _ctx, needs): Encoded => {
       const t = textVector(config, input.text!);
@@ -28,14 +29,13 @@ export function gmuCore(config: FusionConfig, store: WeightStore): FusionCore {
       const gate = dense(blockRows(t, v), wz.kernel, undefined, true) as tf.Tensor2D;
       return { text: { ht, zt: rowRange(gate, 0, batch.n) }, image: { hv, zv: rowRange(gate, batch.n, batch.n) }, ...summaries };
     },
-    fuse: (text, image) => {
+    fuse: (text, image, batch) => {
       const ht = text.ht as tf.Tensor2D;
-      const times = ht.shape[0] / (image.hv as tf.Tensor2D).shape[0];
-      const hv = repeatRows(image.hv as tf.Tensor2D, times);
+      const hv = pairedImageRows(image.hv as tf.Tensor2D, batch);
       const z =
         text.zt === undefined
           ? tf.sigmoid(dense(tf.concat([text.t!, image.v!], 1), wz.kernel, wz.bias, true))
-          : tf.sigmoid(tf.add(tf.add(text.zt, repeatRows(image.zv as tf.Tensor2D, times)), wz.bias!));
+          : tf.sigmoid(tf.add(tf.add(text.zt, pairedImageRows(image.zv as tf.Tensor2D, batch)), wz.bias!));
       // z⊙h_t + (1 − z)⊙h_v = h_v + z⊙(h_t − h_v)
       return { fused: tf.add(hv, tf.mul(z, tf.sub(ht, hv))) as tf.Tensor2D };
     },

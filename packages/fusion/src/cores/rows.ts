@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { FusionConfig } from '../config.js';
-import type { ImageFeatures, TextFeatures } from '../features.js';
-import { tokenAt } from '../layers.js';
+import type { CheckedBatch, ImageFeatures, TextFeatures } from '../features.js';
+import { selectRows, tokenAt } from '../layers.js';
 import type { InputReads } from '../fusion-core.js';
 
 /** The vector that stands for a post's text: its first token, or the pooled vector. */
@@ -29,6 +29,11 @@ export function rowRange<T extends tf.Tensor>(x: T, start: number, count: number
 /** `x` stacked `times` times along axis 0 (row r of the result is row r mod N of x). */
 export function repeatRows<T extends tf.Tensor>(x: T, times: number): T {
   return (times === 1 ? x : tf.concat(Array.from({ length: times }, () => x), 0)) as T;
+}
+
+/** The image rows paired with `fuse`'s text rows: those `batch.imageOrder` names, else row r mod N for R = `batch.n` rows. */
+export function pairedImageRows<T extends tf.Tensor>(x: T, batch: CheckedBatch): T {
+  return batch.imageOrder === undefined ? repeatRows(x, batch.n / x.shape[0]!) : selectRows(x, batch.imageOrder);
 }
 
 /**

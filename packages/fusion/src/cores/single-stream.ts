@@ -3,7 +3,7 @@ import type { FusionConfig } from '../config.js';
 import type { FusionCore } from '../fusion-core.js';
 import { dense, dropout, layerNorm, selectRows, tokenAt } from '../layers.js';
 import { denseWeights, normWeights, type WeightStore } from '../weights.js';
-import { repeatRows } from './rows.js';
+import { pairedImageRows } from './rows.js';
 import { cleanTokens, leadingRows, tableRow } from './tokens.js';
 import { type AttentionBlockWeights, attentionBlockWeights, type FeedForwardWeights, feedForwardBlock, feedForwardWeights, keyBias, selfAttentionBlock } from './transformer-blocks.js';
 
@@ -43,6 +43,7 @@ export function singleStreamCore(config: FusionConfig, store: WeightStore): Fusi
   const rate = config.transformerDropout;
 
   return {
+    fusesSubsets: true,
     reads: { textTokens: 'all', imagePatches: 'all' },
     encode: (input, batch) => {
       const patches = input.image!.patches;
@@ -59,7 +60,7 @@ export function singleStreamCore(config: FusionConfig, store: WeightStore): Fusi
     fuse: (text, imageRows, batch, ctx) => {
       const tokens = text.tokens as tf.Tensor3D;
       const [n, l] = tokens.shape;
-      const image = repeatRows(imageRows.image as tf.Tensor3D, n / imageRows.image!.shape[0]!);
+      const image = pairedImageRows(imageRows.image as tf.Tensor3D, batch);
       const count = image.shape[1];
       const textType = tableRow(modality, 0);
       const clsEmbedding = tf.add(tf.zeros([n, 1, h]), tf.add(tf.add(cls, tableRow(textPosition, 0)), textType));

@@ -9,6 +9,7 @@ import { imageVector, textVector, vectorReads } from './rows.js';
 export function textOnlyCore(config: FusionConfig, store: WeightStore): FusionCore {
   const w = denseWeights(store, 'text-only/dense', config.textDim, config.hiddenDim);
   return {
+    fusesSubsets: false,
     reads: vectorReads(config, true, false),
     encode: (input) => ({ text: { t: textVector(config, input.text!) }, image: {} }),
     fuse: (text) => ({ fused: tf.relu(dense(text.t!, w.kernel, w.bias, true)) as tf.Tensor2D }),
@@ -19,6 +20,7 @@ export function textOnlyCore(config: FusionConfig, store: WeightStore): FusionCo
 export function imageOnlyCore(config: FusionConfig, store: WeightStore): FusionCore {
   const w = denseWeights(store, 'image-only/dense', config.imageDim, config.hiddenDim);
   return {
+    fusesSubsets: false,
     reads: vectorReads(config, false, true),
     encode: (input) => ({ text: {}, image: { v: imageVector(config, input.image!) } }),
     fuse: (_text, image) => ({ fused: tf.relu(dense(image.v!, w.kernel, w.bias, true)) as tf.Tensor2D }),

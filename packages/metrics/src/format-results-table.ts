@@ -36,7 +36,11 @@ export interface ResultRow {
 export interface ResultsTableOptions {
   /** What the numbers are, for the footnote, e.g. `'Macro-F1'`. */
   metric: string;
-  /** The setting the significance marks compare against. @defaultValue 'base' */
+  /**
+   * The setting the significance marks compare against; must be a column when given or when a
+   * row carries `pValueVsBase`. @defaultValue 'base' (a table without that column and without
+   * p-values, e.g. a study of `+C+M` alone, has no marks and says none in its footnote)
+   */
   baseline?: string;
   /** The columns, in order. @defaultValue `['base', '+C', '+M', '+C+M']` */
   columns?: readonly string[];
@@ -99,7 +103,7 @@ interface Cell {
  */
 export function formatResultsTable(rows: readonly ResultRow[], options: ResultsTableOptions): ResultsTable {
   const fn = 'formatResultsTable';
-  const o = checkOptions(fn, options);
+  const o = checkOptions(fn, options, Array.isArray(rows) && rows.some((r) => r !== null && typeof r === 'object' && r.pValueVsBase !== undefined));
   if (!Array.isArray(rows) || rows.length === 0) {
     throw new MmauxMetricsError('EMPTY_INPUT', `${fn}: rows is empty; pass one { model, setting, seeds } entry per model and setting.`);
   }
@@ -178,11 +182,12 @@ export function formatResultsTable(rows: readonly ResultRow[], options: ResultsT
     csv.push([escapeCsv(model), ...csvCells].join(','));
   }
   const unit = o.scale === 100 ? ' (%)' : '';
-  const footnote = `${o.metric}${unit}, mean ± std over seeds; best per row in bold; ${o.marker} p < ${o.alpha} against ${o.baseline} (paired test).`;
+  const marks = o.baseline === null ? '' : `; ${o.marker} p < ${o.alpha} against ${o.baseline} (paired test)`;
+  const footnote = `${o.metric}${unit}, mean ± std over seeds; best per row in bold${marks}.`;
   return { markdown: `${md.join('\n')}\n\n${footnote}\n`, csv: `${csv.join('\n')}\n`, footnote };
 }
 
-function checkOptions(fn: string, options: ResultsTableOptions) {
+function checkOptions(fn: string, options: ResultsTableOptions, hasPValues: boolean) {
   if (options === null || typeof options !== 'object' || typeof options.metric !== 'string') {
     throw new MmauxMetricsError('INVALID_OPTION', `${fn}: options.metric (e.g. 'Macro-F1') is required.`);
   }
@@ -191,7 +196,8 @@ function checkOptions(fn: string, options: ResultsTableOptions) {
     throw new MmauxMetricsError('INVALID_OPTION', `${fn}: options.columns must be a non-empty list of distinct settings, got ${show(columns)}.`);
   }
   const baseline = options.baseline ?? 'base';
-  if (!columns.includes(baseline)) {
+  const needsBaseline = options.baseline !== undefined || hasPValues;
+  if (!columns.includes(baseline) && needsBaseline) {
     throw new MmauxMetricsError('INVALID_OPTION', `${fn}: options.baseline = ${show(baseline)} is not one of the columns ${show([...columns])}.`);
   }
   const decimals = options.decimals ?? 1;
@@ -205,7 +211,7 @@ function checkOptions(fn: string, options: ResultsTableOptions) {
   return {
     metric: options.metric,
     columns: columns as readonly string[],
-    baseline,
+    baseline: columns.includes(baseline) ? baseline : null,
     decimals,
     scale: options.percent === false ? 1 : 100,
     alpha,

@@ -77,4 +77,14 @@ describe('formatResultsTable', () => {
     bad([{ model: 'm', setting: 'base', seeds: [0.5, Number.NaN] }], 'NON_FINITE', /rows\[0\]\.seeds\[1\] = NaN/);
     bad([{ model: 'm', setting: '+C', seeds: [0.5], pValueVsBase: 1.5 }], 'INVALID_OPTION', /pValueVsBase = 1\.5/);
   });
+
+  it('a table without the baseline column and without p-values has no marks; with either it is an error naming the baseline', () => {
+    const only = formatResultsTable([{ model: 'm', setting: '+C+M', seeds: [0.5, 0.7] }], { metric: 'Macro-F1', columns: ['+C+M'] });
+    expect(only.markdown.split('\n')[2]).toBe('| m | 60.0 ± 14.1 |');
+    expect(only.footnote).toBe('Macro-F1 (%), mean ± std over seeds; best per row in bold.');
+    const withP = () => formatResultsTable([{ model: 'm', setting: '+C+M', seeds: [0.5], pValueVsBase: 0.01 }], { metric: 'F1', columns: ['+C+M'] });
+    expect(withP).toThrow(/options\.baseline = "base" is not one of the columns \["\+C\+M"\]/);
+    const named = () => formatResultsTable([{ model: 'm', setting: '+C+M', seeds: [0.5] }], { metric: 'F1', columns: ['+C+M'], baseline: '+C' });
+    expect(named).toThrow(MmauxMetricsError);
+  });
 });

@@ -120,8 +120,7 @@ function reorderRows(rows: Rows, order: Int32Array): Rows {
  */
 function swappedRows(partner: Int32Array, first: number, subsets: boolean): { text: Int32Array; image: Int32Array; pick: Int32Array } {
   const swapped = Array.from(partner.keys()).filter((i) => !subsets || partner[i] !== i);
-  const pick = new Int32Array(partner.length);
-  partner.forEach((j, i) => (pick[i] = i));
+  const pick = Int32Array.from(partner.keys());
   swapped.forEach((i, k) => (pick[i] = first + k));
   return { text: Int32Array.from(swapped, (i) => partner[i]!), image: Int32Array.from(swapped), pick };
 }
@@ -320,18 +319,19 @@ export class FusionModel {
       } else if (matched !== null) {
         fused = matched.fused;
         const extra = swappedRows(partner, n, this.core.fusesSubsets);
-        swappedFused =
-          extra.text.length === 0
-            ? fused
-            : selectRows(tf.concat([fused, this.core.fuse(reorderRows(encoded.text, extra.text), encoded.image, withImageOrder(reorderBatch(batch, extra.text), extra.image, n), ctx, needs).fused]), extra.pick);
+        const swapped = extra.text.length === 0 ? null : this.core.fuse(reorderRows(encoded.text, extra.text), encoded.image, withImageOrder(reorderBatch(batch, extra.text), extra.image, n), ctx, needs).fused;
+        // No pair swapped: the matched rows; every pair: the new rows as they are.
+        swappedFused = swapped === null ? fused : extra.text.length === n ? swapped : selectRows(tf.concat([fused, swapped]), extra.pick);
       } else {
         // The matched pairs and the swapped ones as N + S rows of one pass.
         const extra = swappedRows(partner, n, this.core.fusesSubsets);
-        const order = joined(Int32Array.from(partner.keys()), extra.text);
-        const both = this.core.fuse(reorderRows(encoded.text, order), encoded.image, withImageOrder(reorderBatch(batch, order), joined(Int32Array.from(partner.keys()), extra.image), n), ctx, needs);
+        const matchedOrder = Int32Array.from(partner.keys());
+        const order = joined(matchedOrder, extra.text);
+        const both = this.core.fuse(reorderRows(encoded.text, order), encoded.image, withImageOrder(reorderBatch(batch, order), joined(matchedOrder, extra.image), n), ctx, needs);
         embedFrom(both, n);
         fused = rowRange(both.fused, 0, n);
-        swappedFused = extra.text.length === 0 ? fused : selectRows(both.fused, extra.pick);
+        const s = extra.text.length;
+        swappedFused = s === 0 ? fused : s === n ? rowRange(both.fused, n, n) : selectRows(both.fused, extra.pick);
       }
       const classLogits = dense(dropout(fused, this.config.dropout, ctx), this.classifier.kernel, this.classifier.bias) as tf.Tensor2D;
       const e = embeddings as ItcEmbeddings | null;

@@ -54,13 +54,14 @@ function indexPath(flat: number, shape: readonly number[]): string {
 }
 
 /**
- * Throws NON_FINITE naming the first NaN/±Infinity entry of `x`. One boolean read in the
- * common case; the full tensor is read only to locate a bad entry.
+ * Throws NON_FINITE naming the first NaN/±Infinity entry of `x`. On wasm and cpu one scan of
+ * the values; elsewhere one boolean read in the common case, the full tensor read only to
+ * locate a bad entry.
  */
 export function assertFinite(fn: string, name: string, x: tf.Tensor, hint: string): void {
-  // On host-memory backends one scan of the values costs less than two kernels and a sync;
-  // elsewhere only the flag crosses to the host unless an entry is bad.
-  const onHost = tf.getBackend() === 'wasm' || tf.getBackend() === 'cpu';
+  // On host-memory backends one scan of the values costs less than two kernels and a sync.
+  const backend = tf.getBackend();
+  const onHost = backend === 'wasm' || backend === 'cpu';
   if (!onHost) {
     const allFinite = tf.tidy(() => tf.all(tf.isFinite(x)));
     const ok = allFinite.dataSync()[0] === 1;

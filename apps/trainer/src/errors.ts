@@ -6,7 +6,8 @@ export type TrainerErrorCode =
   | 'NOT_FOUND'
   | 'BAD_INPUT'
   | 'INTERRUPTED'
-  | 'TRAINING_FAILED';
+  | 'TRAINING_FAILED'
+  | 'QUEUE_UNAVAILABLE';
 
 /** The one error class of the trainer; the message says what was wrong, with what value, and what to do. */
 export class MmauxTrainerError extends Error {

@@ -3,13 +3,13 @@
 // an interrupted one resumes, so re-running a grid continues where it stopped.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { deriveSeed, parseCsv } from '@mmaux/datasets';
+import { deriveSeed, type LoadedDataset, parseCsv, type Post } from '@mmaux/datasets';
 import { type FusionKind, FUSION_KINDS } from '@mmaux/fusion';
 import { aggregateSeeds, approximateRandomizationTest, formatResultsTable } from '@mmaux/metrics';
 import { auxOf, datasetLabel, resolveRunConfig, type RunConfig, SETTINGS, settingSlug } from './config.js';
 import { loadRunData, splitPosts } from './data.js';
 import { MmauxTrainerError } from './errors.js';
-import { prepareFeatures } from './features.js';
+import { type FeatureSource, prepareFeatures } from './features.js';
 import { writeFileAtomic, writeJson } from './files.js';
 import { readJsonObject, readOptionalJsonObject } from './read-files.js';
 import { extractSkips, loadSkips, logSkipSummary, type SkippedPost } from './skips.js';
@@ -70,12 +70,19 @@ export function resolveGridConfig(raw: Record<string, unknown>, where: string): 
   return config;
 }
 
+/** A grid read back from its grid.json (the resolved form {@link runGrid} writes). */
+export function gridFromFile(saved: Record<string, unknown>, where: string): GridConfig {
+  const { shared, ...keys } = saved;
+  return resolveGridConfig({ ...(typeof shared === 'object' && shared !== null ? shared : {}), ...keys }, where);
+}
+
 /** The run directory of one cell, relative to the grid directory. */
 export function runPath(dataset: string, model: string, setting: Setting, seed: number, trainSize: number | null): string {
   return join(GRID_FILES.runs, dataset, model, settingSlug(setting), `${trainSize === null ? '' : `n${trainSize}-`}seed${seed}`);
 }
 
-function runConfigFor(grid: GridConfig, entry: Record<string, unknown>, model: FusionKind, setting: Setting, seed: number, trainSize: number | null, where: string): RunConfig {
+/** The resolved settings of one cell; its `out` is the cell's run directory. */
+export function runConfigFor(grid: GridConfig, entry: Record<string, unknown>, model: FusionKind, setting: Setting, seed: number, trainSize: number | null, where: string): RunConfig {
   const c = resolveRunConfig({ ...grid.shared, ...entry }, { model, aux: auxOf(setting), seed, trainSize }, where);
   c.out = join(resolve(grid.out), runPath(datasetLabel(c), model, setting, seed, trainSize));
   return c;
@@ -182,6 +189,58 @@ export async function gridResults(grid: GridConfig, labelsOf: (entry: Record<str
   };
 }
 
+/** The cells of one data set that are not finished, grouped by the cached features they read. */
+export interface PendingRuns {
+  /** The data set's first cell: what loading the posts needs. */
+  probe: RunConfig;
+  /** Cells with a result already. */
+  finished: number;
+  /** Unfinished cells, one group per patch grid (the transformer kinds store a pooled one by default). */
+  groups: RunConfig[][];
+}
+
+/** What {@link pendingRuns} groups by: runs of one group share the features they read. */
+export function featureGroupKey(c: Pick<RunConfig, 'patchGrid' | 'model'>): string {
+  return c.patchGrid !== null ? `grid ${c.patchGrid}` : c.model === 'single-stream' || c.model === 'dual-stream' ? 'transformer' : 'encoder';
+}
+
+/** Every cell of one data set entry, in the grid's order (sizes, models, settings, seeds). */
+export function cellsOf(grid: GridConfig, entry: Record<string, unknown>, where: string): RunConfig[] {
+  const cells: RunConfig[] = [];
+  for (const trainSize of grid.trainSizes) {
+    for (const model of grid.models) {
+      for (const setting of grid.settings) {
+        for (const seed of grid.seeds) cells.push(runConfigFor(grid, entry, model, setting, seed, trainSize, where));
+      }
+    }
+  }
+  return cells;
+}
+
+/** The unfinished cells of one data set entry, grouped by the features they read. */
+export function pendingRuns(grid: GridConfig, entry: Record<string, unknown>, where: string): PendingRuns {
+  const cells = cellsOf(grid, entry, where);
+  const byGroup = new Map<string, RunConfig[]>();
+  let finished = 0;
+  for (const c of cells) {
+    if (existsSync(join(c.out, RUN_FILES.result))) finished++;
+    else byGroup.set(featureGroupKey(c), [...(byGroup.get(featureGroupKey(c)) ?? []), c]);
+  }
+  return { probe: cells[0]!, finished, groups: [...byGroup.values()] };
+}
+
+/** Every post of a loaded data set in the order extraction reads them (train, val, test). */
+export function postsInExtractionOrder(posts: readonly Post[]): Post[] {
+  const split = splitPosts(posts);
+  return [...split.train, ...split.val, ...split.test];
+}
+
+/** Runs one cell (resuming it from its checkpoint when it has one) on features prepared for its group. */
+export async function runCell(c: RunConfig, options: { log: Log; signal?: AbortSignal; data: LoadedDataset; features: FeatureSource }): Promise<void> {
+  const resume = existsSync(join(c.out, RUN_FILES.checkpoint, 'state.json'));
+  await runTraining(c, { log: options.log, data: options.data, features: options.features, force: !resume, resume, ...(options.signal ? { signal: options.signal } : {}) });
+}
+
 /** Runs every cell of the grid that is not finished, then writes the tables and the report. */
 export async function runGrid(grid: GridConfig, options: { log: Log; signal?: AbortSignal; where: string }): Promise<GridResults> {
   const { log, signal } = options;
@@ -190,32 +249,15 @@ export async function runGrid(grid: GridConfig, options: { log: Log; signal?: Ab
   const total = grid.datasets.length * grid.models.length * grid.settings.length * grid.seeds.length * grid.trainSizes.length;
   let index = 0;
   for (const entry of grid.datasets) {
-    const probe = runConfigFor(grid, entry, grid.models[0]!, grid.settings[0]!, grid.seeds[0]!, grid.trainSizes[0]!, options.where);
-    const pending: RunConfig[] = [];
-    for (const trainSize of grid.trainSizes) {
-      for (const model of grid.models) {
-        for (const setting of grid.settings) {
-          for (const seed of grid.seeds) {
-            const c = runConfigFor(grid, entry, model, setting, seed, trainSize, options.where);
-            if (existsSync(join(c.out, RUN_FILES.result))) index++;
-            else pending.push(c);
-          }
-        }
-      }
-    }
-    if (pending.length === 0) continue;
-    // Every run of a data set reads the same posts and cached features: load and extract once
-    // (once per patch grid: the transformer kinds store a pooled one by default).
+    const { probe, finished, groups } = pendingRuns(grid, entry, options.where);
+    index += finished;
+    if (groups.length === 0) continue;
+    // Every run of a data set reads the same posts and cached features: load and extract once per group.
     const data = await loadRunData(probe, log);
-    const split = splitPosts(data.posts);
-    const byGrid = new Map<string, RunConfig[]>();
-    for (const c of pending) {
-      const key = c.patchGrid !== null ? `grid ${c.patchGrid}` : c.model === 'single-stream' || c.model === 'dual-stream' ? 'transformer' : 'encoder';
-      byGrid.set(key, [...(byGrid.get(key) ?? []), c]);
-    }
+    const posts = postsInExtractionOrder(data.posts);
     let skipsShown = false;
-    for (const group of byGrid.values()) {
-      const features = await prepareFeatures(group[0]!, [...split.train, ...split.val, ...split.test], log, signal);
+    for (const group of groups) {
+      const features = await prepareFeatures(group[0]!, posts, log, signal);
       // Once per data set (its runs share the posts): what loading and extraction left out.
       if (!skipsShown) logSkipSummary(log, [...loadSkips(data.report), ...extractSkips(features.badImages)], data.report.flagged, `each run's data.json, ${GRID_FILES.results} and --json`);
       skipsShown = true;
@@ -223,15 +265,20 @@ export async function runGrid(grid: GridConfig, options: { log: Log; signal?: Ab
         for (const c of group) {
           index++;
           log.info(`[${index}/${total}] ${relative(out, c.out)}`);
-          const resume = existsSync(join(c.out, RUN_FILES.checkpoint, 'state.json'));
-          await runTraining(c, { log, data, features, force: !resume, resume, ...(signal ? { signal } : {}) });
+          await runCell(c, { log, data, features, ...(signal ? { signal } : {}) });
         }
       } finally {
         await features.close();
       }
     }
   }
-  const results = await gridResults(grid, (entry) => datasetLabel(resolveRunConfig({ ...grid.shared, ...entry }, {}, options.where)));
+  return writeGridResults(grid, options.where);
+}
+
+/** Reads the finished runs of the grid and writes its tables (results.{json,md,csv}) and report. */
+export async function writeGridResults(grid: GridConfig, where: string): Promise<GridResults> {
+  const out = resolve(grid.out);
+  const results = await gridResults(grid, (entry) => datasetLabel(resolveRunConfig({ ...grid.shared, ...entry }, {}, where)));
   await writeJson(join(out, GRID_FILES.results), results);
   await writeFileAtomic(join(out, GRID_FILES.markdown), `${results.markdown}\n`);
   await writeFileAtomic(join(out, GRID_FILES.csv), csvOf(results.rows));

@@ -41,6 +41,8 @@ export const GRID_FILES = {
   csv: 'results.csv',
   /** The self-contained HTML report. */
   report: 'report.html',
+  /** `{ token }` of the study's last enqueueing (`grid --queue`): a worker checks its jobs carry it. */
+  queue: 'queue.json',
 } as const;
 
 /** The four settings of the paper's study. */

@@ -3,8 +3,14 @@ import { join, resolve } from 'node:path';
 import { MmauxTrainerError } from '../errors.js';
 import { parseFlags, readConfigFile } from '../flags.js';
 import { type GridConfig, resolveGridConfig, runGrid } from '../grid.js';
+import { enqueueStudy } from '../queue/enqueue-study.js';
+import { openQueue } from '../queue/open-queue.js';
+import { parseRedisUrl } from '../queue/redis-url.js';
+import { formatStudyStatus, type StudyStatus, studyStatus } from '../queue/study-status.js';
+import { readJsonObject } from '../read-files.js';
 import { GRID_FILES, type GridResults } from '../run-files.js';
 import type { Command, CommandContext } from './context.js';
+import { positiveFlag } from './worker.js';
 
 function printResults(ctx: CommandContext, grid: GridConfig, results: GridResults): void {
   if (ctx.json) {
@@ -18,6 +24,8 @@ export const gridCommand: Command = {
   name: 'grid',
   summary: "the paper's study: data sets × models × {base, +C, +M, +C+M} × seeds (× training sizes)",
   help: `Usage: mmaux grid CONFIG [--out DIR] [--json] [--quiet]
+       mmaux grid CONFIG --queue URL [--wait] [--shard-posts N] [--attempts N]
+       mmaux grid status CONFIG --queue URL [--json]
 
 Runs every cell of the grid described by CONFIG (YAML or JSON), reusing cached features, then
 writes results.md / results.csv / results.json (mean ± std over seeds of macro- and weighted-F1,
@@ -36,6 +44,22 @@ CONFIG keys:
   testSamples  samples of the significance test; default 2000
   any run setting (epochs, textEncoder, learningRate, ...) applies to every run.
 
+On several machines (--queue; see the README's "Running a study on several machines"): instead
+of running, enqueue the study on Redis (BullMQ): one job per feature-extraction shard, one per
+unfinished run (after its data set's features), and one that writes the tables when every run
+has ended. Run it from the study folder: every path of the study must lie inside it, and
+workers (mmaux worker --queue URL --root FOLDER) on machines that share it take the jobs.
+Enqueueing a study that is still on the queue adds nothing; once its flow ended, enqueueing it
+again retries what failed (finished runs are kept).
+
+  --queue URL       redis://[:password@]host[:port][/db] or rediss://… (TLS)
+  --wait            stay until the tables are written, then print them (as without --queue)
+  --shard-posts N   posts per extraction job (default 2000)
+  --attempts N      tries of each job before it is reported failed (default 3)
+
+grid status shows waiting / active / done / failed runs per data set and model, the worker of
+each active job, extraction shards, and every failed job with its error.
+
 Example (grid.yaml):
   datasets: [{ dataset: synthetic, task: sarcasm, size: 200 }]
   models: [concat, attention]
@@ -43,17 +67,75 @@ Example (grid.yaml):
   seeds: [1, 2]
   epochs: 8
 
-  mmaux grid grid.yaml --out grids/sarcasm`,
+  mmaux grid grid.yaml --out grids/sarcasm
+  mmaux grid grid.yaml --queue redis://10.0.0.5:6379 && mmaux grid status grid.yaml --queue redis://10.0.0.5:6379`,
   async run(args, ctx) {
-    const { values, positionals } = parseFlags('grid', args, { out: { type: 'string' } }, 1);
-    const file = positionals[0];
-    if (file === undefined) throw new MmauxTrainerError('BAD_CONFIG', 'mmaux grid: give the grid config file (YAML or JSON); see mmaux grid --help.');
+    const { values, positionals } = parseFlags(
+      'grid',
+      args,
+      { out: { type: 'string' }, queue: { type: 'string' }, wait: { type: 'boolean' }, 'shard-posts': { type: 'string' }, attempts: { type: 'string' } },
+      2,
+    );
+    const status = positionals[0] === 'status';
+    const file = positionals[status ? 1 : 0];
+    if (file === undefined) throw new MmauxTrainerError('BAD_CONFIG', `mmaux grid${status ? ' status' : ''}: give the grid config file (YAML or JSON); see mmaux grid --help.`);
+    if (!status && positionals.length > 1) throw new MmauxTrainerError('BAD_CONFIG', `mmaux grid: unexpected argument "${positionals[1]}"; see mmaux grid --help.`);
     const raw = readConfigFile(file);
     if (typeof values.out === 'string') raw.out = values.out;
     const grid = resolveGridConfig(raw, file);
-    printResults(ctx, grid, await runGrid(grid, { log: ctx.log, signal: ctx.signal, where: file }));
+    if (typeof values.queue !== 'string') {
+      if (status || values.wait) throw new MmauxTrainerError('BAD_CONFIG', `mmaux grid: ${status ? 'status' : '--wait'} needs --queue URL (the queue the study was enqueued on).`);
+      printResults(ctx, grid, await runGrid(grid, { log: ctx.log, signal: ctx.signal, where: file }));
+      return;
+    }
+    const target = parseRedisUrl(values.queue);
+    const queue = await openQueue(target);
+    try {
+      if (status) {
+        const s = await studyStatus(grid, queue, target.redacted, file);
+        if (ctx.json) ctx.printJson(s);
+        else ctx.print(formatStudyStatus(s));
+        return;
+      }
+      const attempts = positiveFlag('grid', 'attempts', values.attempts, 3, true);
+      const summary = await enqueueStudy(grid, { root: process.cwd(), target, queue, log: ctx.log, where: file, shardPosts: positiveFlag('grid', 'shard-posts', values['shard-posts'], 2000, true), attempts });
+      ctx.log.info(
+        summary.state === 'running'
+          ? `study ${summary.study} is already on ${target.redacted} and not finished; nothing added (mmaux grid status ${file} --queue … shows it).`
+          : `queued study ${summary.study} on ${target.redacted}: ${summary.runs} run(s) (${summary.finished} finished before), ${summary.extractJobs} extraction job(s); start workers with mmaux worker --queue URL --root ${process.cwd()}.`,
+      );
+      if (!values.wait) {
+        if (ctx.json) ctx.printJson(summary);
+        return;
+      }
+      const final = await waitForTables(grid, queue, target.redacted, file, ctx);
+      if (final.tables !== 'completed') throw new MmauxTrainerError('TRAINING_FAILED', `the tables job of study ${final.study} ${final.tables}; see mmaux grid status ${file} --queue ….`);
+      printResults(ctx, grid, (await readJsonObject('mmaux grid', join(resolve(grid.out), GRID_FILES.results))) as unknown as GridResults);
+      if (final.failed.length > 0) {
+        ctx.log.warn(`${final.failed.length} job(s) failed: ${final.failed.map((j) => `${j.job}: ${j.error}`).join('; ')}`);
+        process.exitCode = 1;
+      }
+    } finally {
+      await queue.close();
+    }
   },
 };
+
+/** Polls the study until its tables job ended (or Ctrl-C), showing runs done as progress. */
+async function waitForTables(grid: GridConfig, queue: Awaited<ReturnType<typeof openQueue>>, redacted: string, file: string, ctx: CommandContext): Promise<StudyStatus> {
+  let bar: ReturnType<CommandContext['log']['bar']> | undefined;
+  for (;;) {
+    const s = await studyStatus(grid, queue, redacted, file);
+    bar ??= ctx.log.bar('runs', s.runs.total);
+    bar.update(s.runs.done + s.runs.failed, `${s.runs.active} active, ${s.runs.failed} failed`);
+    if (s.tables === 'completed' || s.tables === 'failed' || s.tables === 'absent') {
+      bar.done();
+      return s;
+    }
+    if (ctx.signal.aborted) throw new MmauxTrainerError('INTERRUPTED', `stopped waiting; the study stays on the queue (mmaux grid status ${file} --queue …).`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
 
 /**
  * The demo: the paper's four settings of one model on a synthetic task, three seeds, offline.

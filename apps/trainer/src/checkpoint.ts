@@ -42,14 +42,18 @@ export async function saveCheckpoint(dir: string, model: FusionModel, optimizer:
   });
 }
 
-/** Reads a checkpoint back: the model, the optimizer's state (into `optimizer`) and the state. */
-export async function loadCheckpoint(dir: string, optimizer: AdamW): Promise<{ model: FusionModel; state: CheckpointState }> {
+/**
+ * Reads a checkpoint back: the model, the optimizer's state (into `optimizer`, or the one
+ * `optimizer(model)` makes: its parameter groups name the loaded model's variables) and the state.
+ */
+export async function loadCheckpoint(dir: string, optimizerOrFactory: AdamW | ((model: FusionModel) => AdamW)): Promise<{ model: FusionModel; state: CheckpointState; optimizer: AdamW }> {
   const found = completedDir(dir);
   if (found === null) {
     throw new MmauxTrainerError('NOT_FOUND', `no checkpoint in ${dir}: the run has not completed an epoch yet; start it again without --resume (add --force to replace the folder).`);
   }
   const state = (await readJsonObject('loadCheckpoint', join(found, 'state.json'))) as unknown as CheckpointState;
   const model = await loadFusionModel(join(found, 'model'));
+  const optimizer = typeof optimizerOrFactory === 'function' ? optimizerOrFactory(model) : optimizerOrFactory;
   const { tensors } = await readSafetensors(join(found, 'optimizer.safetensors'));
   // tfjs reads the step count from the first weight ('iter', as getWeights wrote it).
   const entries = Object.entries(tensors).sort(([a], [b]) => Number(b === 'iter') - Number(a === 'iter'));
@@ -57,7 +61,7 @@ export async function loadCheckpoint(dir: string, optimizer: AdamW): Promise<{ m
   const named = entries.map(([name, t]) => ({ name: renameMoment(name, ids), tensor: tf.tensor(t.data as Float32Array, t.shape, 'float32') }));
   await optimizer.setWeights(named);
   tf.dispose(named.map((n) => n.tensor));
-  return { model, state };
+  return { model, state, optimizer };
 }
 
 /** `<variable>/m` → `<other name>/m` (and `/v`); `iter` and unknown names stay. */

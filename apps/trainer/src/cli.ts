@@ -1,18 +1,50 @@
 // The `mmaux` command: dispatches to a command, maps errors to exit codes, stops cleanly on
-// Ctrl-C (the last completed epoch stays resumable).
-import { MmauxDatasetError } from '@mmaux/datasets';
-import { MmauxEncoderError } from '@mmaux/encoders';
-import { MmauxFusionError } from '@mmaux/fusion';
-import { dataCheckCommand, extractCommand } from './commands/data.js';
+// Ctrl-C (the last completed epoch stays resumable). A command's code is imported only when it
+// runs, so `mmaux --help`, `mmaux train --help` and `mmaux data check` never load TensorFlow.js,
+// ONNX Runtime or transformers.js (tsup keeps each `import()` a chunk of its own).
 import type { Command, CommandContext } from './commands/context.js';
-import { demoCommand, gridCommand } from './commands/grid.js';
-import { evalCommand, predictCommand } from './commands/predict.js';
-import { reportCommand } from './commands/report.js';
-import { trainCommand } from './commands/train.js';
-import { MmauxTrainerError } from './errors.js';
+import { DATA_CHECK_INFO } from './commands/data-check-help.js';
+import { EXTRACT_INFO } from './commands/extract-help.js';
+import { EVAL_INFO, PREDICT_INFO } from './commands/predict-help.js';
+import { REPORT_INFO } from './commands/report-help.js';
+import { TRAIN_INFO } from './commands/train-help.js';
+import type { TrainerErrorCode } from './errors.js';
 import { processLog } from './progress.js';
 
-const COMMANDS: Command[] = [demoCommand, dataCheckCommand, extractCommand, trainCommand, evalCommand, predictCommand, gridCommand, reportCommand];
+/** One command of the registry: what `mmaux --help` lists, and how to get the rest. */
+interface CommandEntry {
+  /** One word, or two for a subcommand (`data check`). */
+  name: string;
+  summary: string;
+  /** The `--help` text, when a light module has it; otherwise the loaded command's own `help`. */
+  help?: string;
+  load(): Promise<Command>;
+}
+
+/** Adding a command is one entry; its module is loaded only when it runs (or shows its help). */
+const COMMANDS: CommandEntry[] = [
+  {
+    name: 'demo',
+    summary: 'offline demo: synthetic posts, built-in encoders, attention model, base/+C/+M/+C+M × 3 seeds',
+    load: () => import('./commands/grid.js').then((m) => m.demoCommand),
+  },
+  { ...DATA_CHECK_INFO, load: () => import('./commands/data.js').then((m) => m.dataCheckCommand) },
+  { ...EXTRACT_INFO, load: () => import('./commands/extract.js').then((m) => m.extractCommand) },
+  { ...TRAIN_INFO, load: () => import('./commands/train.js').then((m) => m.trainCommand) },
+  { ...EVAL_INFO, load: () => import('./commands/predict.js').then((m) => m.evalCommand) },
+  { ...PREDICT_INFO, load: () => import('./commands/predict.js').then((m) => m.predictCommand) },
+  {
+    name: 'grid',
+    summary: "the paper's study: data sets × models × {base, +C, +M, +C+M} × seeds (× training sizes)",
+    load: () => import('./commands/grid.js').then((m) => m.gridCommand),
+  },
+  { ...REPORT_INFO, load: () => import('./commands/report.js').then((m) => m.reportCommand) },
+  {
+    name: 'worker',
+    summary: 'take the jobs of queued studies (mmaux grid --queue) from Redis and run them',
+    load: () => import('./commands/worker.js').then((m) => m.workerCommand),
+  },
+];
 
 /** Exit codes, as `--help` documents them. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, badInput: 3, exists: 4, interrupted: 130 } as const;
@@ -31,19 +63,64 @@ Options of every command: --json (one JSON object on stdout; progress stays on s
 Exit codes: 0 done; 1 unexpected failure; 2 bad command line or config; 3 bad data or input
 (or problems found by data check); 4 output exists (use --force or --resume); 130 interrupted.`;
 
+const TRAINER_EXIT: Partial<Record<TrainerErrorCode, number>> = {
+  BAD_CONFIG: EXIT.usage,
+  BAD_RUN_DIR: EXIT.badInput,
+  ALREADY_EXISTS: EXIT.exists,
+  NOT_FOUND: EXIT.badInput,
+  BAD_INPUT: EXIT.badInput,
+  INTERRUPTED: EXIT.interrupted,
+  TRAINING_FAILED: EXIT.failed,
+};
+
+/** The packages' errors, told apart by `name` and `code` so that this file imports none of them (and no tfjs). */
 function exitCodeOf(err: unknown): number {
-  if (err instanceof MmauxTrainerError) {
-    return { BAD_CONFIG: EXIT.usage, BAD_RUN_DIR: EXIT.badInput, ALREADY_EXISTS: EXIT.exists, NOT_FOUND: EXIT.badInput, BAD_INPUT: EXIT.badInput, INTERRUPTED: EXIT.interrupted, TRAINING_FAILED: EXIT.failed }[err.code];
+  if (!(err instanceof Error) || typeof (err as { code?: unknown }).code !== 'string') return EXIT.failed;
+  const code = (err as Error & { code: string }).code;
+  switch (err.name) {
+    case 'MmauxTrainerError':
+      return TRAINER_EXIT[code as TrainerErrorCode] ?? EXIT.failed;
+    case 'MmauxDatasetError':
+    case 'MmauxEncoderError':
+    case 'MmauxFusionError':
+      return code === 'INVALID_OPTION' ? EXIT.usage : EXIT.badInput;
+    default:
+      return EXIT.failed;
   }
-  if (err instanceof MmauxDatasetError) return err.code === 'INVALID_OPTION' ? EXIT.usage : EXIT.badInput;
-  if (err instanceof MmauxEncoderError || err instanceof MmauxFusionError) return err.code === 'INVALID_OPTION' ? EXIT.usage : EXIT.badInput;
-  return EXIT.failed;
+}
+
+/** The registry entry `argv` names (the longest name that matches its first words) and the arguments after it. */
+function findCommand(argv: string[]): { entry: CommandEntry; args: string[] } | undefined {
+  let best: CommandEntry | undefined;
+  for (const c of COMMANDS) {
+    const words = c.name.split(' ');
+    if (words.every((w, i) => argv[i] === w) && words.length > (best?.name.split(' ').length ?? 0)) best = c;
+  }
+  return best && { entry: best, args: argv.slice(best.name.split(' ').length) };
 }
 
 /** Runs the CLI on `argv` (without `node` and the script); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const wantsJson = argv.includes('--json');
   const quiet = argv.includes('--quiet');
+  const [first, second] = argv;
+  const found = findCommand(argv);
+  if (found === undefined) {
+    if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+      process.stdout.write(`${USAGE}\n`);
+      return first === undefined ? EXIT.usage : EXIT.ok;
+    }
+    // `mmaux data frobnicate` names both words: "data" alone is a group, not a command.
+    const isGroup = COMMANDS.some((c) => c.name.startsWith(`${first} `));
+    const name = isGroup ? `${first} ${second ?? ''}`.trim() : first;
+    process.stderr.write(`mmaux: unknown command "${name}".\n\n${USAGE}\n`);
+    return EXIT.usage;
+  }
+  const { entry, args } = found;
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`${entry.help ?? (await entry.load()).help}\n`);
+    return EXIT.ok;
+  }
   const controller = new AbortController();
   const ctx: CommandContext = {
     log: processLog(quiet),
@@ -59,23 +136,8 @@ export async function main(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  const [first, second] = argv;
-  const name = first === 'data' ? `data ${second ?? ''}`.trim() : first;
-  const command = COMMANDS.find((c) => c.name === name);
-  if (command === undefined) {
-    if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
-      process.stdout.write(`${USAGE}\n`);
-      return first === undefined ? EXIT.usage : EXIT.ok;
-    }
-    process.stderr.write(`mmaux: unknown command "${name}".\n\n${USAGE}\n`);
-    return EXIT.usage;
-  }
-  const args = argv.slice(command.name.split(' ').length);
-  if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(`${command.help}\n`);
-    return EXIT.ok;
-  }
   try {
+    const command = await entry.load();
     await command.run(args, ctx);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (err) {
@@ -83,7 +145,7 @@ export async function main(argv: string[]): Promise<number> {
     const code = controller.signal.aborted ? EXIT.interrupted : exitCodeOf(err);
     const message = err instanceof Error ? err.message : String(err);
     if (wantsJson) process.stdout.write(`${JSON.stringify({ error: { code: (err as { code?: string }).code ?? 'FAILED', message } })}\n`);
-    process.stderr.write(`mmaux ${command.name}: ${message}\n`);
+    process.stderr.write(`mmaux ${entry.name}: ${message}\n`);
     if (code === EXIT.failed && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
     return code;
   } finally {

@@ -1,7 +1,7 @@
 // A run's settings: the schema (keys, types, allowed values), the defaults per data set, and the
 // merge of defaults < config file < command-line flags. Every message names the key, the value
 // and what is allowed.
-import { FUSION_KINDS, type FusionKind } from '@mmaux/fusion';
+import type { FusionKind } from '@mmaux/fusion';
 import { MmauxTrainerError } from './errors.js';
 import type { Setting } from './run-files.js';
 
@@ -11,6 +11,11 @@ export const SYNTHETIC_TASK_CHOICES = ['relation', 'sentiment', 'sarcasm'] as co
 export const BACKEND_CHOICES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export const AUX_CHOICES = ['itc', 'itm'] as const;
 export type AuxLoss = (typeof AUX_CHOICES)[number];
+/**
+ * `@mmaux/fusion`'s FUSION_KINDS, repeated so that validating a config (and `--help`) never loads
+ * TensorFlow.js; test/cli-startup.test.ts checks that the two lists are equal.
+ */
+export const MODEL_CHOICES = ['text-only', 'image-only', 'concat', 'attention', 'gmu', 'single-stream', 'dual-stream'] as const satisfies readonly FusionKind[];
 
 /** Every setting of one training run, defaults filled in: what `config.json` holds. */
 export interface RunConfig {
@@ -43,6 +48,17 @@ export interface RunConfig {
   cacheDtype: 'float32' | 'float16';
   /** Average-pool image patches to this grid in the cache (e.g. 7), or null to keep them. */
   patchGrid: number | null;
+  /**
+   * Top layers of the text encoder (an `hf:` BERT/RoBERTa/XLM-R model) trained with the fusion
+   * model: 0 keeps the encoder frozen (cached last hidden states, as before); k ≥ 1 caches the
+   * hidden states entering layer L − k and trains layers L − k … L − 1 and the pooler; null is
+   * `all` (the embeddings too; not yet in the trainer).
+   */
+  finetuneTextLayers: number | null;
+  /** Learning rate of the fine-tuned text layers (the paper's 1e-5). */
+  encoderLr: number;
+  /** Layer-wise decay of the encoder's learning rate: layer i below the top trains at encoderLr · decay^i (1: one rate). */
+  layerDecay: number;
   model: FusionKind;
   /** Fusion width; null for the model's default. */
   hiddenDim: number | null;
@@ -85,7 +101,8 @@ export interface RunConfig {
   out: string;
 }
 
-type Kind =
+/** What values a setting takes (see {@link checkValue}). */
+export type SettingKind =
   | { type: 'string'; nullable?: boolean }
   | { type: 'enum'; values: readonly string[]; nullable?: boolean }
   | { type: 'number'; min?: number; max?: number; integer?: boolean; nullable?: boolean; exclusiveMin?: boolean }
@@ -93,7 +110,7 @@ type Kind =
   | { type: 'boolean' };
 
 /** The schema: every key a config file or flag may set. */
-export const RUN_SCHEMA: Record<keyof RunConfig, Kind> = {
+export const RUN_SCHEMA: Record<keyof RunConfig, SettingKind> = {
   dataset: { type: 'enum', values: DATASET_CHOICES },
   data: { type: 'string', nullable: true },
   task: { type: 'enum', values: SYNTHETIC_TASK_CHOICES },
@@ -108,7 +125,10 @@ export const RUN_SCHEMA: Record<keyof RunConfig, Kind> = {
   cacheDir: { type: 'string' },
   cacheDtype: { type: 'enum', values: ['float32', 'float16'] },
   patchGrid: { type: 'number', min: 1, integer: true, nullable: true },
-  model: { type: 'enum', values: FUSION_KINDS },
+  finetuneTextLayers: { type: 'number', min: 0, integer: true, nullable: true },
+  encoderLr: { type: 'number', min: 0 },
+  layerDecay: { type: 'number', min: 0, max: 1, exclusiveMin: true },
+  model: { type: 'enum', values: MODEL_CHOICES },
   hiddenDim: { type: 'number', min: 1, integer: true, nullable: true },
   layers: { type: 'number', min: 1, integer: true, nullable: true },
   heads: { type: 'number', min: 1, integer: true, nullable: true },
@@ -169,6 +189,9 @@ export function defaultRunConfig(dataset: DatasetChoice = 'synthetic'): RunConfi
     cacheDir: '.mmaux/features',
     cacheDtype: 'float32',
     patchGrid: null,
+    finetuneTextLayers: 0,
+    encoderLr: 1e-5,
+    layerDecay: 1,
     model: 'attention',
     hiddenDim: null,
     layers: null,
@@ -218,7 +241,7 @@ function fail(where: string, key: string, value: unknown, allowed: string): neve
 
 /** Checks and converts one value (from a file, or a flag's string) against the schema. */
 export function checkValue(where: string, key: string, raw: unknown): unknown {
-  const kind = (RUN_SCHEMA as Record<string, Kind | undefined>)[key];
+  const kind = (RUN_SCHEMA as Record<string, SettingKind | undefined>)[key];
   if (kind === undefined) {
     throw new MmauxTrainerError(
       'BAD_CONFIG',
@@ -283,6 +306,16 @@ export function resolveRunConfig(fromFile: Record<string, unknown>, fromFlags: R
   }
   if ((c.model === 'text-only' || c.model === 'image-only') && c.aux.length > 0) {
     throw new MmauxTrainerError('BAD_CONFIG', `model ${c.model} sees one modality, so aux ${c.aux.join(',')} (image-text losses) cannot apply; use --aux none.`);
+  }
+  if (c.finetuneTextLayers !== 0) {
+    const flag = `--finetune-text-layers ${c.finetuneTextLayers ?? 'all'}`;
+    if (!c.textEncoder.startsWith('hf:')) {
+      throw new MmauxTrainerError('BAD_CONFIG', `${flag} trains layers of a BERT-family text encoder, built from its model.safetensors: use --text-encoder hf:<hub id or folder> (got ${c.textEncoder}), or --finetune-text-layers 0.`);
+    }
+    if (c.model === 'image-only') throw new MmauxTrainerError('BAD_CONFIG', `${flag}: model image-only reads no text; use --finetune-text-layers 0.`);
+    if (c.finetuneTextLayers === null) {
+      throw new MmauxTrainerError('BAD_CONFIG', `${flag}: training the embeddings too needs token ids in the feature cache, which the trainer does not store yet; give a number of top layers (e.g. 2), or use TextEncoderLayers with trainableLayers 'all' from @mmaux/fusion directly.`);
+    }
   }
   if (c.out === '') c.out = defaultRunDir(c);
   return c;

@@ -5,16 +5,13 @@ import { join, resolve } from 'node:path';
 import { generateSyntheticDataset, loadDataset, type LoadedDataset, type Post } from '@mmaux/datasets';
 import { createRng } from '@mmaux/losses';
 import type { RunConfig } from './config.js';
+// In its own module so that `mmaux data check` can use it without loading @mmaux/losses (tfjs).
+import { DATA_SEED } from './data-seed.js';
 import type { Log } from './progress.js';
 import { readJsonObject } from './read-files.js';
 import { shuffleInPlace } from './shuffle.js';
 
-/**
- * Seed of the seeded splits (TIR, MVSA, manifests without a split column) and of the synthetic
- * data. Fixed, not the run's seed: every seed of a study must see the same test posts, or the
- * paired significance test compares different test sets.
- */
-export const DATA_SEED = 0;
+export { DATA_SEED };
 
 /** Where a synthetic data set lives when `data` is not given: next to the feature cache. */
 export function syntheticDir(config: Pick<RunConfig, 'cacheDir' | 'task' | 'size' | 'data'>): string {

@@ -20,6 +20,7 @@ import { badImagePolicy } from './data.js';
 import { MmauxTrainerError } from './errors.js';
 import type { Log } from './progress.js';
 import { strictImageError } from './skips.js';
+import { createLowerLayersEncoder } from './text-layer-features.js';
 
 /** What a model reads of its inputs (`FusionModel.reads`). */
 export type { InputReads };
@@ -80,9 +81,14 @@ export function openCache(config: Pick<RunConfig, 'cacheDir' | 'cacheDtype' | 'p
   });
 }
 
-/** Creates the run's two encoders. */
-export async function createEncoders(config: Pick<RunConfig, 'textEncoder' | 'imageEncoder' | 'maxLength'>): Promise<{ text: TextFeatureEncoder; image: ImageFeatureEncoder }> {
-  const text = await createTextEncoder(config.textEncoder, { maxLength: config.maxLength });
+/**
+ * Creates the run's two encoders. With `--finetune-text-layers k` (k ≥ 1) the text encoder is the
+ * frozen part below layer L − k (its hidden states are what the cache holds, under an id that
+ * names the layer); the top k layers belong to the model.
+ */
+export async function createEncoders(config: Pick<RunConfig, 'textEncoder' | 'imageEncoder' | 'maxLength'> & Partial<Pick<RunConfig, 'finetuneTextLayers'>>): Promise<{ text: TextFeatureEncoder; image: ImageFeatureEncoder }> {
+  const finetune = config.finetuneTextLayers ?? 0;
+  const text = finetune === 0 ? await createTextEncoder(config.textEncoder, { maxLength: config.maxLength }) : await createLowerLayersEncoder({ ...config, finetuneTextLayers: finetune });
   const image = await createImageEncoder(config.imageEncoder);
   return { text, image };
 }

@@ -1,11 +1,14 @@
 // Command-line flags: every run setting as `--kebab-case`, plus the flags all commands share, and
 // the config file (YAML or JSON) they override.
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { extname } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { parse as parseYaml } from 'yaml';
 import { kebab, RUN_SCHEMA } from './config.js';
 import { MmauxTrainerError } from './errors.js';
+import { runSettingRows } from './settings.js';
+
+export { runSettingsHelp } from './settings-help.js';
 
 /** Flags every command takes. */
 export const COMMON_FLAGS = {
@@ -20,7 +23,7 @@ export const RUN_FLAGS: NonNullable<ParseArgsConfig['options']> = {
   force: { type: 'boolean' },
   resume: { type: 'boolean' },
   // A boolean setting is a bare flag (`--strict`); every other setting takes a value.
-  ...Object.fromEntries(Object.entries(RUN_SCHEMA).map(([key, kind]) => [kebab(key), { type: kind.type === 'boolean' ? ('boolean' as const) : ('string' as const) }])),
+  ...Object.fromEntries(runSettingRows().map((row) => [row.flag.slice(2), { type: row.value === null ? ('boolean' as const) : ('string' as const) }])),
 };
 
 /** Parsed flags (strings or booleans, by flag name) and positional arguments. */
@@ -53,6 +56,12 @@ export function runSettingsFromFlags(values: Record<string, unknown>): Record<st
   return out;
 }
 
+/** yaml, loaded when a config file is read rather than by every command that parses flags (`data check`). */
+function parseYaml(text: string): unknown {
+  const yaml = createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  return yaml.parse(text);
+}
+
 /** Reads a YAML or JSON config file into a plain object, naming the file on any problem. */
 export function readConfigFile(file: string): Record<string, unknown> {
   let text: string;
@@ -72,14 +81,4 @@ export function readConfigFile(file: string): Record<string, unknown> {
     throw new MmauxTrainerError('BAD_CONFIG', `config file ${file} must hold a mapping of settings (key: value), got ${Array.isArray(value) ? 'a list' : typeof value}.`);
   }
   return value as Record<string, unknown>;
-}
-
-/** The `--help` lines of the run settings. */
-export function runSettingsHelp(): string {
-  const lines = Object.entries(RUN_SCHEMA).map(([key, kind]) => {
-    const values =
-      kind.type === 'enum' ? kind.values.join('|') : kind.type === 'aux' ? 'itc,itm|itc|itm|none' : kind.type === 'number' ? (kind.integer ? 'N' : 'X') : 'TEXT';
-    return kind.type === 'boolean' ? `  --${kebab(key)}` : `  --${kebab(key)} ${values}`;
-  });
-  return lines.join('\n');
 }

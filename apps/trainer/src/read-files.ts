@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
+import { printParseErrorCode, visit } from 'jsonc-parser';
 import { MmauxTrainerError } from './errors.js';
-import { jsonErrorOffset } from './json-error-offset.js';
 
 // Reading run and grid files for the report. Every problem becomes a BAD_RUN_DIR error that
 // names the file (and line), so `mmaux report` can say exactly what to fix.
@@ -42,11 +42,22 @@ async function readText(fn: string, file: string): Promise<string> {
   }
 }
 
-/** The 1-based line of character `position` in `text`. */
-function lineOf(text: string, position: number): number {
-  let line = 1;
-  for (let i = 0; i < position && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
-  return line;
+/** Where strict JSON first fails in `text` (1-based line and column) and why, or undefined. */
+function jsonErrorAt(text: string): { line: number; column: number; problem: string } | undefined {
+  // V8's JSON.parse messages give a position for some errors but not for others ("Unexpected
+  // token 'o', ..."), so jsonc-parser's scanner, with comments and trailing commas refused as
+  // JSON.parse refuses them, says where the text breaks. Its first error is JSON.parse's.
+  let at: { line: number; column: number; problem: string } | undefined;
+  visit(
+    text,
+    {
+      onError: (code, _offset, _length, line, character) => {
+        at ??= { line: line + 1, column: character + 1, problem: printParseErrorCode(code) };
+      },
+    },
+    { disallowComments: true, allowTrailingComma: false },
+  );
+  return at;
 }
 
 function parseJson(fn: string, file: string, text: string, lineOffset?: number): unknown {
@@ -54,9 +65,10 @@ function parseJson(fn: string, file: string, text: string, lineOffset?: number):
     return JSON.parse(text);
   } catch (cause) {
     const message = cause instanceof Error ? cause.message : String(cause);
-    const offset = lineOffset === undefined ? jsonErrorOffset(text) : undefined;
-    const line = lineOffset ?? (offset === undefined ? undefined : lineOf(text, offset));
-    throw badRunDir(fn, file, `is not valid JSON (${message})`, { line, cause });
+    const at = jsonErrorAt(text);
+    const line = lineOffset ?? at?.line;
+    const where = at === undefined ? '' : `: ${at.problem} at column ${at.column}`;
+    throw badRunDir(fn, file, `is not valid JSON${where} (${message})`, { line, cause });
   }
 }
 

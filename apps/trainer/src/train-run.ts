@@ -5,7 +5,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { appendFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { deriveSeed, type LoadedDataset, type Post } from '@mmaux/datasets';
-import { AdamW, constantSchedule, createFusionModel, createTrainStep, type FusionModel, linearWarmupDecay, loadFusionModel, preferredWasmThreads } from '@mmaux/fusion';
+import { AdamW, constantSchedule, createFusionModel, createTrainStep, type FusionModel, type LearningRateSchedule, linearWarmupDecay, loadFusionModel, preferredWasmThreads, textLayerParamGroups } from '@mmaux/fusion';
 import { balancedClassWeights, createRng } from '@mmaux/losses';
 import { type RunConfig, datasetLabel, defaultRunConfig, settingOf } from './config.js';
 import { loadRunData, splitPosts, stratifiedSample } from './data.js';
@@ -20,6 +20,7 @@ import type { Log } from './progress.js';
 import { type EpochRecord, RUN_FILES, type RunResult } from './run-files.js';
 import { lengthGroupedBatches } from './length-groups.js';
 import { chunk, shuffleInPlace } from './shuffle.js';
+import { createTrainedTextLayers } from './text-layer-features.js';
 import { checkTrainingClasses, extractSkips, loadSkips, logSkipSummary, withoutSkippedImages } from './skips.js';
 import { writeReport } from './report/index.js';
 
@@ -136,22 +137,30 @@ async function trainAndScore(config: RunConfig, inputs: RunInputs): Promise<RunR
   const { log, signal } = options;
   const numClasses = classes.length;
   const stepsPerEpoch = Math.ceil(train.length / config.batchSize);
-  const optimizer = new AdamW({
-    learningRate:
-      config.schedule === 'linear'
-        ? linearWarmupDecay({ learningRate: config.learningRate, warmupSteps: config.warmupSteps, totalSteps: stepsPerEpoch * config.epochs })
-        : constantSchedule(config.learningRate),
-    weightDecay: config.weightDecay,
-  });
+  const scheduleOf = (learningRate: number): LearningRateSchedule =>
+    config.schedule === 'linear'
+      ? linearWarmupDecay({ learningRate, warmupSteps: config.warmupSteps, totalSteps: stepsPerEpoch * config.epochs })
+      : constantSchedule(learningRate);
+  // Fine-tuned text layers train at --encoder-lr (on the same schedule), the rest at --learning-rate.
+  const optimizerFor = (model: FusionModel): AdamW =>
+    new AdamW({
+      learningRate: scheduleOf(config.learningRate),
+      weightDecay: config.weightDecay,
+      ...(model.textLayers === null ? {} : { paramGroups: textLayerParamGroups(model.textLayers, { learningRate: scheduleOf(config.encoderLr), layerDecay: config.layerDecay }) }),
+    });
   const summary = config.summary ?? (config.textEncoder.startsWith('hf:') && config.imageEncoder.startsWith('hf:') ? 'first-token' : 'pooled');
   const checkpointDir = join(dir, RUN_FILES.checkpoint);
   let model: FusionModel;
   let state: CheckpointState;
+  let optimizer: AdamW;
   if (options.resume && existsSync(join(dir, RUN_FILES.config))) {
-    ({ model, state } = await loadCheckpoint(checkpointDir, optimizer));
+    ({ model, state, optimizer } = await loadCheckpoint(checkpointDir, optimizerFor));
     log.info(`resuming after epoch ${state.epoch} of ${config.epochs}`);
   } else {
+    const textLayers = (config.finetuneTextLayers ?? 0) === 0 ? undefined : await createTrainedTextLayers(config, summary === 'pooled' || config.itcSource === 'pooled');
+    if (textLayers !== undefined) log.info(`text encoder: layers ${textLayers.firstLayer}–${textLayers.config.numLayers - 1}${textLayers.hasPooler ? ' and the pooler' : ''} train at ${config.encoderLr}${config.layerDecay < 1 ? ` (layer decay ${config.layerDecay})` : ''}; the cache holds the hidden states entering layer ${textLayers.firstLayer}`);
     model = createFusionModel(config.model, {
+      ...(textLayers === undefined ? {} : { textLayers }),
       textDim: features.textDim,
       imageDim: features.imageDim,
       numClasses,
@@ -166,6 +175,7 @@ async function trainAndScore(config: RunConfig, inputs: RunInputs): Promise<RunR
       ...(config.ffnDim === null ? {} : { ffnDim: config.ffnDim }),
     });
     state = { epoch: 0, bestEpoch: 0, bestValF1: -1, records: [] };
+    optimizer = optimizerFor(model);
   }
   // metrics.jsonl always equals the checkpoint's records: an epoch cut short is not in either.
   await writeFileAtomic(join(dir, RUN_FILES.metrics), state.records.map((r) => `${JSON.stringify(r)}\n`).join(''));

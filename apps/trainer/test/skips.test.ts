@@ -70,8 +70,8 @@ describe('bad-input settings', () => {
     expect(resolveRunConfig({ strict: false }, {})).toMatchObject({ strict: false, allowEmptyClasses: false, onBadImage: null });
     expect(() => resolveRunConfig({ strict: 'yes' }, {}, 'exp.yaml')).toThrow(/exp\.yaml: strict = "yes" is not valid; expected true or false/);
     expect(() => resolveRunConfig({}, { onBadImage: 'error' })).toThrow(/onBadImage = "error" is not valid; allowed: skip, blank/);
-    expect(runSettingsHelp()).toMatch(/^ {2}--strict$/m);
-    expect(runSettingsHelp()).toMatch(/^ {2}--on-bad-image skip\|blank$/m);
+    expect(runSettingsHelp()).toMatch(/^ {2}--strict {2,}stop at the first bad row/m);
+    expect(runSettingsHelp()).toMatch(/^ {2}--on-bad-image skip\|blank\|auto$/m);
     expect([badImagePolicy({ dataset: 'tir' }), badImagePolicy({ dataset: 'micd' }), badImagePolicy({ dataset: 'micd', onBadImage: 'skip' }), badImagePolicy({ onBadImage: 'blank', strict: true })]).toEqual([
       'skip',
       'blank',

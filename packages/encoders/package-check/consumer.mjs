@@ -1,6 +1,7 @@
 // ESM consumer: the built-in encoders and the feature cache, with nothing else installed (no
-// model download; @huggingface/transformers is only loaded for hf: specs).
-import { mkdtempSync, rmSync } from 'node:fs';
+// model download; @huggingface/transformers is only loaded for hf: specs, the optional
+// TensorFlow.js peers only for tfjs: specs — without them a tfjs: spec says what to install).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createImageEncoder, createTextEncoder, extractFeatures, FeatureCache, MmauxEncoderError, textKey } from '@mmaux/encoders';
@@ -28,7 +29,14 @@ try {
   } catch (e) {
     if (!(e instanceof MmauxEncoderError) || e.code !== 'INVALID_SPEC') throw e;
   }
-  console.log(`ESM import: ${text.id}, ${image.id}; ${first.sizeLine.split(' (')[0]}`);
+  writeFileSync(join(dir, 'model.json'), JSON.stringify({ format: 'graph-model', modelTopology: { node: [] }, weightsManifest: [] }));
+  try {
+    await createImageEncoder(`tfjs:${join(dir, 'model.json')}`);
+    throw new Error('ESM: a tfjs: spec without @tensorflow/tfjs-core installed did not throw');
+  } catch (e) {
+    if (!(e instanceof MmauxEncoderError) || e.code !== 'MISSING_DEPENDENCY' || !e.message.includes('npm install @tensorflow/tfjs-core')) throw e;
+  }
+  console.log(`ESM import: ${text.id}, ${image.id}; ${first.sizeLine.split(' (')[0]}; tfjs: without its peers → MISSING_DEPENDENCY`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -9,6 +9,9 @@ import {
   type ImageFeatureEncoder,
   type TextFeatureEncoder,
   type TextFeatures,
+  TFJS_IMAGE_PRESETS,
+  type TfjsImageEncoderOptions,
+  type TfjsTokenizer,
 } from '@mmaux/encoders';
 
 const text: TextFeatureEncoder = await createTextEncoder('builtin:text-hash', { dim: 32, maxLength: 64 });
@@ -26,4 +29,11 @@ const stats: CacheStats = await cache.stats();
 new FeatureCache('/tmp/c', { dtype: 'float64' });
 // @ts-expect-error pooling is a closed union
 await createTextEncoder('hf:x', { pooling: 'max' });
-export { features, stats, skipped, bad };
+const tfjsOptions: TfjsImageEncoderOptions = { preset: 'mobilenet-v2', resize: 'center-crop', fetchFunc: fetch };
+const mobilenet: ImageFeatureEncoder = await createImageEncoder('tfjs:./mobilenet/model.json#global_average_pooling2d', tfjsOptions);
+const size: number = TFJS_IMAGE_PRESETS['inception-v3'].size;
+const words: TfjsTokenizer = { id: 'words-v1', encode: (t: string) => t.split(' ').map((w) => w.length) };
+await createTextEncoder('tfjs:./use/model.json', { tokenizer: words, padId: 0 });
+// @ts-expect-error preset is a closed union
+await createImageEncoder('tfjs:./m', { preset: 'resnet' });
+export { features, stats, skipped, bad, mobilenet, size };

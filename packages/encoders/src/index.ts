@@ -2,7 +2,9 @@
  * @packageDocumentation
  * Text and image encoders for multimodal posts, and an on-disk feature cache: transformers.js
  * models (BERT, BERTweet, RoBERTa, XLM-R / Bernice, ViT, DeiT, BEiT, ResNet, the CLIP towers)
- * from a local folder or the hub, two built-in offline encoders (`builtin:text-hash`,
+ * from a local folder or the hub, TensorFlow.js graph and layers models (`tfjs:`; MobileNet,
+ * EfficientNet, Inception, the Universal Sentence Encoder) from a folder or a URL, two built-in
+ * offline encoders (`builtin:text-hash`,
  * `builtin:image-patches`), and {@link FeatureCache} + {@link extractFeatures}: features
  * computed once per (encoder id, input content), stored as checksummed safetensors shards,
  * resumable.
@@ -32,10 +34,14 @@ export type {
 export { float16ToFloat32, float32ToFloat16, fromFloat16Bits, toFloat16Bits } from './float16.js';
 export { formatBytes } from './format-bytes.js';
 export { blankImageKey, fnv1a32, imageKey, textKey } from './hash.js';
+export { loadHfEncoderWeights } from './hf-encoder-weights.js';
+export type { HfEncoderTensor, HfEncoderWeights, HfEncoderWeightsOptions, HfWeightDtype } from './hf-encoder-weights.js';
 export type { HfDtype, HfEncoderOptions, HfPooling } from './hf-model.js';
 export type { HfImageEncoderOptions } from './hf-image-encoder.js';
 export { cudaExecutionProviderInstalled } from './hf-runtime.js';
 export type { HfTextEncoderOptions } from './hf-text-encoder.js';
+export { createHfTokenizer } from './hf-tokenizer.js';
+export type { HfTextTokenizer, HfTokenized, HfTokenizerOptions } from './hf-tokenizer.js';
 export { createImagePatchesEncoder, imagePatchesDim } from './image-patches-encoder.js';
 export type { ImagePatchesOptions } from './image-patches-encoder.js';
 export { poolPatchGrid } from './pool-patch-grid.js';
@@ -43,6 +49,11 @@ export { readSafetensors, writeSafetensors } from './safetensors.js';
 export type { SafetensorsDtype, SafetensorsEntry, SafetensorsTensor } from './safetensors.js';
 export { createTextHashEncoder } from './text-hash-encoder.js';
 export type { TextHashOptions } from './text-hash-encoder.js';
+export { TFJS_IMAGE_PRESETS } from './tfjs/image-presets.js';
+export type { TfjsImagePreset, TfjsImagePresetInfo } from './tfjs/image-presets.js';
+export type { TfjsEncoderOptions, TfjsImageEncoderOptions, TfjsTextEncoderOptions } from './tfjs/tfjs-options.js';
+export { createUnigramTokenizer } from './tfjs/unigram-tokenizer.js';
+export type { TfjsTokenizer, UnigramTokenizerOptions } from './tfjs/unigram-tokenizer.js';
 export { tweetTokens } from './tweet-tokens.js';
 export type {
   EncoderInfo,

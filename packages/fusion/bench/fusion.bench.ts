@@ -86,7 +86,7 @@ function makeBatch(model: FusionModel, layout: Layout, n: number, seed: number):
 }
 
 function disposeBatch(batch: TrainBatch): void {
-  const tensors: Array<tf.Tensor | undefined> = [batch.text?.tokens, batch.text?.mask, batch.text?.pooled, batch.image?.patches, batch.image?.pooled];
+  const tensors: Array<tf.Tensor | undefined> = [...Object.values(batch.text ?? {}), batch.image?.patches, batch.image?.pooled];
   tf.dispose(tensors.filter((t): t is tf.Tensor => t !== undefined));
 }
 

@@ -23,6 +23,21 @@ export interface AdamWOptions {
    * decayed, biases, norms and the logit scale included, as the paper's single parameter group
    */
   decayExclude?: (variableName: string) => boolean;
+  /**
+   * Variables that train at their own rate (PyTorch's parameter groups), e.g. a text encoder's
+   * layers at 1e-5 beside the fusion layers at 1e-4 ({@link textLayerParamGroups}). The first
+   * group that names a variable gives its rate; the others use `learningRate`. Weight decay,
+   * betas and the step count are shared. @defaultValue none: one rate for every variable
+   */
+  paramGroups?: readonly AdamWParamGroup[];
+}
+
+/** A group of variables with their own learning rate (see {@link AdamWOptions.paramGroups}). */
+export interface AdamWParamGroup {
+  /** tfjs variable names (`variable.name`, not a model's stable weight names). */
+  variables: readonly string[];
+  /** A fixed rate or a {@link LearningRateSchedule} of the step index (0 freezes the group: no update, no decay). */
+  learningRate: number | LearningRateSchedule;
 }
 
 interface Moments {
@@ -71,6 +86,7 @@ export class AdamW extends tf.Optimizer {
   private readonly schedule: LearningRateSchedule;
   private readonly fixedRate: number | null;
   private readonly decayExclude: (variableName: string) => boolean;
+  private readonly groupOf = new Map<string, LearningRateSchedule>();
   private moments = new Map<string, Moments>();
 
   constructor(options: AdamWOptions) {
@@ -92,6 +108,16 @@ export class AdamW extends tf.Optimizer {
     this.beta2 = check('beta2', options.beta2 ?? 0.999, 0, 1, true);
     this.epsilon = check('epsilon', options.epsilon ?? 1e-8, 0, Infinity);
     this.decayExclude = options.decayExclude ?? (() => false);
+    const groups = options.paramGroups ?? [];
+    if (!Array.isArray(groups)) throw new MmauxFusionError('INVALID_OPTION', `AdamW: paramGroups must be an array of { variables, learningRate }, got ${String(groups)}.`);
+    groups.forEach((group: AdamWParamGroup, g) => {
+      if (group === null || typeof group !== 'object' || !Array.isArray(group.variables)) {
+        throw new MmauxFusionError('INVALID_OPTION', `AdamW: paramGroups[${g}] must be { variables: string[], learningRate }, got ${JSON.stringify(group)}.`);
+      }
+      const rate = group.learningRate;
+      const schedule: LearningRateSchedule = typeof rate === 'function' ? rate : ((fixed) => () => fixed)(check(`paramGroups[${g}].learningRate`, rate, 0, Infinity));
+      for (const name of group.variables) if (!this.groupOf.has(name)) this.groupOf.set(name, schedule);
+    });
   }
 
   /** The rate the next update will use. */
@@ -99,8 +125,8 @@ export class AdamW extends tf.Optimizer {
     return this.learningRateAt(this.iterations);
   }
 
-  private learningRateAt(step: number): number {
-    const lr = this.schedule(step);
+  private learningRateAt(step: number, schedule: LearningRateSchedule = this.schedule): number {
+    const lr = schedule(step);
     if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0) {
       throw new MmauxFusionError('INVALID_OPTION', `AdamW: the learning-rate schedule returned ${String(lr)} at step ${step}; it must return a finite number ≥ 0.`);
     }
@@ -114,8 +140,9 @@ export class AdamW extends tf.Optimizer {
     const t = this.iterations + 1;
     const lr = this.learningRateAt(this.iterations);
     const registered = tf.engine().registeredVariables;
-    const slots: AdamWSlot[] = [];
-    const targets: Array<{ variable: tf.Variable; moments: Moments }> = [];
+    // Slots by learning rate: one fused update per rate (a single one without paramGroups).
+    const byRate = new Map<number, { slots: AdamWSlot[]; targets: Array<{ variable: tf.Variable; moments: Moments }> }>();
+    const groupRates = new Map<LearningRateSchedule, number>();
     for (const [name, gradient] of entries) {
       if (gradient == null) continue;
       const variable = registered[name];
@@ -127,28 +154,39 @@ export class AdamW extends tf.Optimizer {
       }
       let moments = this.moments.get(name);
       if (moments === undefined) {
-        moments = { m: tf.variable(tf.zerosLike(variable), false), v: tf.variable(tf.zerosLike(variable), false) };
+        // tidy: a variable shares its initial tensor's storage, which would otherwise stay allocated after dispose().
+        moments = tf.tidy(() => ({ m: tf.variable(tf.zerosLike(variable), false), v: tf.variable(tf.zerosLike(variable), false) }));
         this.moments.set(name, moments);
       }
-      const keep = this.decayExclude(name) ? 1 : 1 - lr * this.weightDecay;
-      slots.push({ param: variable, gradient, m: moments.m, v: moments.v, keep });
-      targets.push({ variable, moments });
+      const group = this.groupOf.get(name);
+      let rate = lr;
+      if (group !== undefined) {
+        if (!groupRates.has(group)) groupRates.set(group, this.learningRateAt(this.iterations, group));
+        rate = groupRates.get(group)!;
+      }
+      const keep = this.decayExclude(name) ? 1 : 1 - rate * this.weightDecay;
+      const batch = byRate.get(rate) ?? { slots: [], targets: [] };
+      byRate.set(rate, batch);
+      batch.slots.push({ param: variable, gradient, m: moments.m, v: moments.v, keep });
+      batch.targets.push({ variable, moments });
     }
-    // One fused update of every variable (a single kernel on wasm and cpu), then each variable
-    // takes its new storage; assign() frees the old one.
-    const updated = adamwUpdate(slots, {
-      beta1: this.beta1,
-      beta2: this.beta2,
-      epsilon: this.epsilon,
-      stepSize: lr / (1 - this.beta1 ** t),
-      correction2: 1 - this.beta2 ** t,
-    });
-    targets.forEach(({ variable, moments }, i) => {
-      variable.assign(updated[3 * i]!);
-      moments.m.assign(updated[3 * i + 1]!);
-      moments.v.assign(updated[3 * i + 2]!);
-    });
-    tf.dispose(updated);
+    for (const [rate, { slots, targets }] of byRate) {
+      // One fused update of the rate's variables (a single kernel on wasm and cpu), then each
+      // variable takes its new storage; assign() frees the old one.
+      const updated = adamwUpdate(slots, {
+        beta1: this.beta1,
+        beta2: this.beta2,
+        epsilon: this.epsilon,
+        stepSize: rate / (1 - this.beta1 ** t),
+        correction2: 1 - this.beta2 ** t,
+      });
+      targets.forEach(({ variable, moments }, i) => {
+        variable.assign(updated[3 * i]!);
+        moments.m.assign(updated[3 * i + 1]!);
+        moments.v.assign(updated[3 * i + 2]!);
+      });
+      tf.dispose(updated);
+    }
     this.incrementIterations();
   }
 

@@ -1,5 +1,8 @@
 import { DEFAULT_LOGIT_SCALE } from '@mmaux/losses';
 import { MmauxFusionError } from './errors.js';
+import { checkTextLayersConfig, type TextEncoderLayersConfig } from './text-layers/config.js';
+import type { TextEncoderLayers } from './text-layers/text-encoder-layers.js';
+import { firstLayerOf, type TrainableTextLayers } from './text-layers/weight-names.js';
 
 /** The fusion kinds, as `createFusionModel` takes them. */
 export const FUSION_KINDS = [
@@ -82,6 +85,26 @@ export interface FusionModelOptions {
   itcSource?: 'pooled' | 'fusion';
   /** Initial ITC log inverse temperature. @defaultValue `ln(1/0.07)` ≈ 2.6593 */
   logitScale?: number;
+  /**
+   * The text encoder's top layers, trained with the model (issue 13): the model takes the stack
+   * over (it holds, saves, loads and disposes it), reads the hidden state entering layer `L − k`
+   * (or token ids for `'all'`) as its text input and feeds the stack's output tokens and pooled
+   * vector to the fusion layers, so gradients reach the encoder's weights. `textDim` must be
+   * the encoder's hidden size. @defaultValue none: frozen text features, as before
+   */
+  textLayers?: TextEncoderLayers;
+}
+
+/** What `model.json` records of a model's text encoder layers (the weights go in `weights.bin` under their HF names). */
+export interface FusionTextLayersConfig {
+  /** The encoder's shape. */
+  encoder: TextEncoderLayersConfig;
+  /** k or `'all'`. */
+  trainableLayers: TrainableTextLayers;
+  /** Whether the stack holds the pooler. */
+  pooler: boolean;
+  /** Whether the word table is held constant (`'all'` only). */
+  freezeWordEmbeddings: boolean;
 }
 
 /** A model's complete configuration, every default filled in; what `model.json` stores. */
@@ -103,6 +126,8 @@ export interface FusionConfig {
   maxImageTokens: number;
   itcSource: 'pooled' | 'fusion';
   logitScale: number;
+  /** The text encoder layers the model owns; absent for a model on frozen text features. */
+  textLayers?: FusionTextLayersConfig;
 }
 
 export function isTransformerKind(kind: FusionKind): boolean {
@@ -163,9 +188,10 @@ export function resolveConfig(fn: string, kind: unknown, options: FusionModelOpt
   if (typeof logitScale !== 'number' || !Number.isFinite(logitScale)) {
     throw new MmauxFusionError('INVALID_OPTION', `${fn}: logitScale must be a finite number, got ${String(logitScale)}.`);
   }
-  return {
+  const textDim = positiveInt(fn, 'textDim', options.textDim);
+  const config: FusionConfig = {
     kind: k,
-    textDim: positiveInt(fn, 'textDim', options.textDim),
+    textDim,
     imageDim: positiveInt(fn, 'imageDim', options.imageDim),
     numClasses,
     seed,
@@ -182,4 +208,25 @@ export function resolveConfig(fn: string, kind: unknown, options: FusionModelOpt
     itcSource,
     logitScale,
   };
+  if (options.textLayers !== undefined) config.textLayers = describeTextLayers(fn, k, textDim, options.textLayers);
+  return config;
+}
+
+/** The record of a {@link TextEncoderLayers} a model takes over; checks that it fits the model. */
+function describeTextLayers(fn: string, kind: FusionKind, textDim: number, layers: TextEncoderLayers): FusionTextLayersConfig {
+  const ok = layers !== null && typeof layers === 'object' && typeof (layers as { namedWeights?: unknown }).namedWeights === 'function';
+  if (!ok) throw new MmauxFusionError('INVALID_OPTION', `${fn}: textLayers must be a TextEncoderLayers (new TextEncoderLayers(config, { trainableLayers, weights })), got ${String(layers)}.`);
+  if (kind === 'image-only') throw new MmauxFusionError('INVALID_OPTION', `${fn}: an 'image-only' model reads no text, so it cannot train text encoder layers; leave textLayers out.`);
+  if (layers.config.hiddenSize !== textDim) {
+    throw new MmauxFusionError('INVALID_OPTION', `${fn}: textDim (${textDim}) must be the text encoder's hidden size (${layers.config.hiddenSize}), which its layers output.`);
+  }
+  return checkTextLayersRecord(fn, { encoder: layers.config, trainableLayers: layers.trainableLayers, pooler: layers.hasPooler, freezeWordEmbeddings: layers.namedWeights().some((w) => !w.variable.trainable) });
+}
+
+/** Validates a {@link FusionTextLayersConfig} (from `model.json`); returns a copy. */
+export function checkTextLayersRecord(fn: string, record: FusionTextLayersConfig): FusionTextLayersConfig {
+  if (record === null || typeof record !== 'object') throw new MmauxFusionError('INVALID_OPTION', `${fn}: textLayers must be { encoder, trainableLayers, pooler, freezeWordEmbeddings }, got ${String(record)}.`);
+  const encoder = checkTextLayersConfig(fn, record.encoder);
+  firstLayerOf(fn, encoder, record.trainableLayers);
+  return { encoder: { ...encoder }, trainableLayers: record.trainableLayers, pooler: record.pooler !== false, freezeWordEmbeddings: record.freezeWordEmbeddings === true };
 }

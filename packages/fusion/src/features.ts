@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { FusionConfig } from './config.js';
 import { MmauxFusionError } from './errors.js';
+import type { TextLayersInput } from './text-layers/text-encoder-layers.js';
 
 /**
  * Text features of N posts from a (frozen) text encoder: the last hidden state, its padding
@@ -26,6 +27,17 @@ export interface ImageFeatures {
 /** What a fusion model reads. Unimodal kinds need only their modality. */
 export interface FusionInput {
   text?: TextFeatures;
+  image?: ImageFeatures;
+}
+
+/**
+ * What a model that owns text encoder layers (`textLayers`) reads as its text: the hidden state
+ * entering layer `L − k` as `{ hidden, mask }`, or as `TextFeatures` whose `tokens` are that
+ * state (what a feature cache of the encoder's layer `L − k` holds; `pooled` is not read), or
+ * token ids `{ inputIds, mask, tokenTypeIds? }` for `trainableLayers: 'all'`.
+ */
+export interface TextLayersFusionInput {
+  text?: TextLayersInput | TextFeatures;
   image?: ImageFeatures;
 }
 

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng, LogitScale, type Rng } from '@mmaux/losses';
 import { type FusionConfig, type FusionKind, type FusionModelOptions, isUnimodalKind, resolveConfig } from './config.js';
 import { MmauxFusionError } from './errors.js';
-import { type CheckedBatch, checkInput, type FusionInput, type ImageFeatures, type TextFeatures } from './features.js';
+import { type CheckedBatch, checkInput, type FusionInput, type ImageFeatures, type TextFeatures, type TextLayersFusionInput } from './features.js';
 import { attentionCore } from './cores/attention.js';
 import { concatCore } from './cores/concat.js';
 import { dualStreamCore } from './cores/dual-stream.js';
@@ -11,7 +11,8 @@ import { rowRange } from './cores/rows.js';
 import { singleStreamCore } from './cores/single-stream.js';
 import { imageOnlyCore, textOnlyCore } from './cores/unimodal.js';
 import type { CoreNeeds, FuseResult, FusionCore, InputReads, Rows } from './fusion-core.js';
-import { dense, dropout, type ForwardContext, selectRows } from './layers.js';
+import { dense, dropout, type ForwardContext, selectRows, tokenAt } from './layers.js';
+import type { TextEncoderLayers, TextLayersInput } from './text-layers/text-encoder-layers.js';
 import { saveFusionModel } from './save-load.js';
 import { type DenseWeights, denseWeights, type NamedWeight, WeightStore } from './weights.js';
 
@@ -166,11 +167,17 @@ export class FusionModel {
   private readonly textProjection: tf.Variable | null;
   private readonly imageProjection: tf.Variable | null;
   private readonly dropoutRng: Rng;
+  private readonly encoderLayers: TextEncoderLayers | null;
+  private readonly allWeights: readonly NamedWeight[];
   private disposed = false;
 
   /** @internal Use {@link createFusionModel}. */
-  constructor(config: FusionConfig) {
+  constructor(config: FusionConfig, textLayers: TextEncoderLayers | null = null) {
+    if ((config.textLayers === undefined) !== (textLayers === null)) {
+      throw new MmauxFusionError('INVALID_OPTION', 'FusionModel: config.textLayers and the text layers given must both be present or both absent; use createFusionModel.');
+    }
     this.config = Object.freeze({ ...config });
+    this.encoderLayers = textLayers;
     this.store = new WeightStore(createRng(config.seed));
     this.dropoutRng = createRng((config.seed ^ 0x2545f491) >>> 0);
     const store = this.store;
@@ -189,6 +196,18 @@ export class FusionModel {
       this.logitScale = new LogitScale({ initial: config.logitScale });
       store.adopt('itc/logit_scale', this.logitScale.variable);
     }
+    // The encoder's weights keep their HF names (no '/', so never a fusion weight's name).
+    this.allWeights = textLayers === null ? store.list() : [...store.list(), ...textLayers.namedWeights()];
+  }
+
+  /**
+   * The text encoder layers this model trains (`options.textLayers` of
+   * {@link createFusionModel}), or null for a model on frozen text features. Their weights are
+   * among {@link weights} under their HF names; {@link TextEncoderLayers.weightGroups} gives
+   * them by depth for their own learning rates ({@link textLayerParamGroups}).
+   */
+  get textLayers(): TextEncoderLayers | null {
+    return this.encoderLayers;
   }
 
   /** The fusion kind. */
@@ -196,29 +215,30 @@ export class FusionModel {
     return this.config.kind;
   }
 
-  /** Every weight with its stable name, in creation order (the logit scale included). */
+  /** Every weight with its stable name, in creation order (the logit scale included), then the text encoder layers' under their HF names. */
   get weights(): readonly NamedWeight[] {
-    return this.store.list();
+    return this.allWeights;
   }
 
-  /** The variables an optimizer updates: every weight, the logit scale included. */
+  /** The variables an optimizer updates: every weight, the logit scale included (not a frozen word table of the text layers). */
   get trainableWeights(): tf.Variable[] {
-    return this.store.list().map((w) => w.variable);
+    return this.allWeights.filter((w) => w.variable.trainable).map((w) => w.variable);
   }
 
   /** Stable weight names, in creation order. */
   weightNames(): string[] {
-    return this.store.list().map((w) => w.name);
+    return this.allWeights.map((w) => w.name);
   }
 
-  /** The weight called `name` (e.g. `attention/q/kernel`). */
+  /** The weight called `name` (e.g. `attention/q/kernel`, or a text layer's `encoder.layer.11.output.dense.weight`). */
   getWeight(name: string): tf.Variable {
-    return this.store.get(name);
+    const layer = this.encoderLayers?.namedWeights().find((w) => w.name === name);
+    return layer === undefined ? this.store.get(name) : layer.variable;
   }
 
   /** Number of trainable scalars. */
   countParameters(): number {
-    return this.store.list().reduce((sum, w) => sum + w.variable.size, 0);
+    return this.allWeights.filter((w) => w.variable.trainable).reduce((sum, w) => sum + w.variable.size, 0);
   }
 
   private assertLive(fn: string): void {
@@ -235,7 +255,25 @@ export class FusionModel {
    * placeholder is enough (only `pooled` is read).
    */
   get reads(): InputReads {
-    return this.core.reads;
+    // Text layers read every token's hidden state (attention mixes them).
+    return this.encoderLayers === null ? this.core.reads : { ...this.core.reads, textTokens: 'all' };
+  }
+
+  /**
+   * The text features the fusion layers read when the model owns text encoder layers: the
+   * layers' output tokens and pooled vector (the CLS token's output without a pooler), computed
+   * from the hidden state entering layer `L − k` (or token ids for `'all'`). Inside a tidy.
+   */
+  private encodeText(fn: string, text: TextLayersInput | TextFeatures | undefined, ctx: ForwardContext): TextFeatures {
+    if (text === null || typeof text !== 'object') {
+      throw new MmauxFusionError('MISSING_INPUT', `${fn}: a model with text encoder layers needs input.text = { hidden, mask } (the hidden state entering layer ${this.encoderLayers!.firstLayer})${this.encoderLayers!.hasEmbeddings ? ' or { inputIds, mask }' : ''}, got ${String(text)}.`);
+    }
+    const raw = text as { hidden?: tf.Tensor3D; tokens?: tf.Tensor3D; inputIds?: tf.Tensor2D; tokenTypeIds?: tf.Tensor2D; mask: tf.Tensor2D };
+    const input: TextLayersInput = this.encoderLayers!.hasEmbeddings
+      ? { inputIds: raw.inputIds as tf.Tensor2D, mask: raw.mask, ...(raw.tokenTypeIds === undefined ? {} : { tokenTypeIds: raw.tokenTypeIds }) }
+      : { hidden: (raw.hidden ?? raw.tokens) as tf.Tensor3D, mask: raw.mask };
+    const out = this.encoderLayers!.forward(input, ctx.training ? { training: true, rng: ctx.rng } : {});
+    return { tokens: out.hidden, mask: raw.mask, pooled: out.pooled ?? tokenAt(out.hidden, 0) };
   }
 
   /** The ITC embeddings from their sources: the fusion layers' per-modality parts, or the pooled features. */
@@ -243,9 +281,9 @@ export class FusionModel {
     const fromFusion = this.config.itcSource === 'fusion';
     const t = fromFusion ? source.textSummary! : input.text!.pooled;
     const v = fromFusion ? source.imageSummary! : input.image!.pooled;
-    // Pooled features are frozen inputs (constants); fusion outputs carry gradients back.
+    // Pooled features are frozen inputs (constants) unless text layers compute them; fusion outputs carry gradients back.
     return {
-      textEmbedding: dense(t, this.textProjection!, undefined, !fromFusion) as tf.Tensor2D,
+      textEmbedding: dense(t, this.textProjection!, undefined, !fromFusion && this.encoderLayers === null) as tf.Tensor2D,
       imageEmbedding: dense(v, this.imageProjection!, undefined, !fromFusion) as tf.Tensor2D,
     };
   }
@@ -275,10 +313,20 @@ export class FusionModel {
    * out.matchLogits.shape; // [2, 2]
    * ```
    */
-  forward(input: FusionInput, options: ForwardOptions = {}): FusionOutput {
+  forward(input: FusionInput | TextLayersFusionInput, options: ForwardOptions = {}): FusionOutput {
     const fn = 'FusionModel.forward';
     this.assertLive(fn);
-    const batch = checkInput(fn, this.config, input);
+    if (this.encoderLayers === null) return this.fuseFeatures(fn, input as FusionInput, checkInput(fn, this.config, input as FusionInput), options);
+    if (input === null || typeof input !== 'object') throw new MmauxFusionError('MISSING_INPUT', `${fn}: input must be { text, image }, got ${String(input)}.`);
+    const ctx = this.context(options);
+    return tf.tidy(() => {
+      const features: FusionInput = { text: this.encodeText(fn, input.text, ctx), ...(input.image === undefined ? {} : { image: input.image }) };
+      return this.fuseFeatures(fn, features, checkInput(fn, this.config, features), options) as unknown as tf.TensorContainer;
+    }) as unknown as FusionOutput;
+  }
+
+  /** {@link forward} on text features (the encoder's, or the text layers' output). */
+  private fuseFeatures(fn: string, input: FusionInput, batch: CheckedBatch, options: ForwardOptions): FusionOutput {
     if (options.itmPartner !== undefined && this.itm === null) {
       throw new MmauxFusionError('UNSUPPORTED', `${fn}: a '${this.kind}' model has no ITM head (unimodal kinds see one modality); leave itmPartner out.`);
     }
@@ -363,17 +411,19 @@ export class FusionModel {
    * model.matchLogits(text, image).shape; // [3, 2]
    * ```
    */
-  matchLogits(text: TextFeatures, image: ImageFeatures, options: Omit<ForwardOptions, 'itmPartner'> = {}): tf.Tensor2D {
+  matchLogits(text: TextFeatures | TextLayersInput, image: ImageFeatures, options: Omit<ForwardOptions, 'itmPartner'> = {}): tf.Tensor2D {
     const fn = 'FusionModel.matchLogits';
     this.assertLive(fn);
     if (this.itm === null) {
       throw new MmauxFusionError('UNSUPPORTED', `${fn}: a '${this.kind}' model has no ITM head; image-text matching needs both modalities.`);
     }
-    const batch = checkInput(fn, this.config, { text, image });
     const ctx = this.context(options);
     const needs: CoreNeeds = { summaries: false, itm: false };
+    const direct = this.encoderLayers === null ? checkInput(fn, this.config, { text: text as TextFeatures, image }) : null;
     return tf.tidy(() => {
-      const encoded = this.core.encode({ text, image }, batch, ctx, needs);
+      const features = this.encoderLayers === null ? (text as TextFeatures) : this.encodeText(fn, text, ctx);
+      const batch = direct ?? checkInput(fn, this.config, { text: features, image });
+      const encoded = this.core.encode({ text: features, image }, batch, ctx, needs);
       const { fused } = this.core.fuse(encoded.text, encoded.image, batch, ctx, needs);
       return dense(fused, this.itm!.kernel, this.itm!.bias) as tf.Tensor2D;
     });
@@ -386,7 +436,8 @@ export class FusionModel {
    * leaves a pair that loads.
    *
    * @param dir - folder to create or overwrite
-   * @throws MmauxFusionError `DISPOSED`; file-system errors as thrown by node:fs
+   * @throws MmauxFusionError `DISPOSED`, `UNSUPPORTED` (no node:fs: a browser); file-system
+   *   errors as thrown by node:fs
    *
    * @example
    * ```ts
@@ -407,6 +458,7 @@ export class FusionModel {
     if (this.disposed) return;
     this.disposed = true;
     for (const w of this.store.list()) w.variable.dispose();
+    this.encoderLayers?.dispose();
   }
 }
 
@@ -430,5 +482,5 @@ export class FusionModel {
  * ```
  */
 export function createFusionModel(kind: FusionKind, options: FusionModelOptions): FusionModel {
-  return new FusionModel(resolveConfig('createFusionModel', kind, options));
+  return new FusionModel(resolveConfig('createFusionModel', kind, options), options?.textLayers ?? null);
 }

@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { type FusionConfig, resolveConfig } from './config.js';
+import { checkTextLayersRecord, type FusionConfig, resolveConfig } from './config.js';
 import { MmauxFusionError } from './errors.js';
 import { FusionModel } from './fusion-model.js';
+import { nodeBuiltin } from './node-builtin.js';
+import { type HfWeight, TextEncoderLayers } from './text-layers/text-encoder-layers.js';
 
 /** `model.json`'s `format` value. */
 export const MODEL_FORMAT = 'mmaux-fusion';
@@ -31,22 +30,51 @@ export interface ModelManifest {
   weights: WeightSpec[];
 }
 
+/** The Node modules saving and loading use. */
+interface NodeFiles {
+  fs: typeof import('node:fs/promises');
+  join: typeof import('node:path').join;
+  createHash: typeof import('node:crypto').createHash;
+}
+
+/**
+ * Node's file system, imported when a model is saved or loaded rather than when the package is,
+ * so that the package bundles for a browser (which has no node:fs, and trains without saving).
+ */
+async function nodeFiles(fn: string): Promise<NodeFiles> {
+  try {
+    const [fs, path, crypto] = await Promise.all([
+      nodeBuiltin<typeof import('node:fs/promises')>('node:fs/promises'),
+      nodeBuiltin<typeof import('node:path')>('node:path'),
+      nodeBuiltin<typeof import('node:crypto')>('node:crypto'),
+    ]);
+    return { fs, join: path.join, createHash: crypto.createHash };
+  } catch (err) {
+    throw new MmauxFusionError(
+      'UNSUPPORTED',
+      `${fn}: saving and loading read and write a folder with Node's file system (node:fs), which this runtime does not have (${(err as Error).message}); in a browser, keep the weights yourself: model.weights lists each variable by name.`,
+      { cause: err },
+    );
+  }
+}
+
 let tempCounter = 0;
 
 /** Writes `data` to `path` through a temporary file in the same folder and a rename. */
-async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
+async function writeAtomic(fs: NodeFiles['fs'], path: string, data: string | Uint8Array): Promise<void> {
   const temp = `${path}.tmp-${process.pid}-${tempCounter++}`;
   try {
-    await writeFile(temp, data);
-    await rename(temp, path);
+    await fs.writeFile(temp, data);
+    await fs.rename(temp, path);
   } catch (err) {
-    await rm(temp, { force: true });
+    await fs.rm(temp, { force: true });
     throw err;
   }
 }
 
 /** Implements {@link FusionModel.save}. */
 export async function saveFusionModel(model: FusionModel, dir: string): Promise<void> {
+  const { fs, join, createHash } = await nodeFiles('FusionModel.save');
   const specs: WeightSpec[] = [];
   const chunks: Uint8Array[] = [];
   let offset = 0;
@@ -67,20 +95,20 @@ export async function saveFusionModel(model: FusionModel, dir: string): Promise<
     weightsSha256: createHash('sha256').update(weights).digest('hex'),
     weights: specs,
   };
-  await mkdir(dir, { recursive: true });
+  await fs.mkdir(dir, { recursive: true });
   // weights.bin first, model.json last: a model.json always describes a complete weights.bin,
   // and a crash between the two renames is caught by the checksum on load.
-  await writeAtomic(join(dir, 'weights.bin'), weights);
-  await writeAtomic(join(dir, 'model.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeAtomic(fs, join(dir, 'weights.bin'), weights);
+  await writeAtomic(fs, join(dir, 'model.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
 function fail(code: 'MISSING_FILE' | 'CORRUPT_FILE' | 'WEIGHT_MISMATCH', message: string, cause?: unknown): never {
   throw new MmauxFusionError(code, `loadFusionModel: ${message}`, cause === undefined ? undefined : { cause });
 }
 
-async function readOrFail(path: string, what: string): Promise<Buffer> {
+async function readOrFail(fs: NodeFiles['fs'], path: string, what: string): Promise<Buffer> {
   try {
-    return await readFile(path);
+    return await fs.readFile(path);
   } catch (err) {
     if ((err as { code?: unknown }).code === 'ENOENT') {
       fail('MISSING_FILE', `${path} not found; ${what}`, err);
@@ -112,13 +140,15 @@ function parseManifest(path: string, text: string): ModelManifest {
 /**
  * Loads a model written by {@link FusionModel.save}: checks the format, rebuilds the model from
  * its configuration and fills every weight by name, so outputs are identical to the saved
- * model's. Uses node:fs directly (tfjs's `file://` handler needs tfjs-node).
+ * model's. Uses node:fs directly (tfjs's `file://` handler needs tfjs-node), imported on the first
+ * call, so the package still bundles for a browser, where this throws `UNSUPPORTED`.
  *
  * @param dir - the folder holding `model.json` and `weights.bin`
  * @returns the model
  * @throws MmauxFusionError `MISSING_FILE` (no model.json / weights.bin), `CORRUPT_FILE` (bad
  *   JSON, other format, checksum or size mismatch), `WEIGHT_MISMATCH` (a weight missing,
- *   unexpected, or of another shape — the message names it and the file)
+ *   unexpected, or of another shape — the message names it and the file), `UNSUPPORTED` (no
+ *   node:fs: a browser)
  *
  * @example
  * ```ts
@@ -131,13 +161,14 @@ function parseManifest(path: string, text: string): ModelManifest {
  * ```
  */
 export async function loadFusionModel(dir: string): Promise<FusionModel> {
+  const { fs, join, createHash } = await nodeFiles('loadFusionModel');
   const manifestPath = join(dir, 'model.json');
   const manifest = parseManifest(
     manifestPath,
-    (await readOrFail(manifestPath, `is ${dir} a folder written by FusionModel.save?`)).toString('utf8'),
+    (await readOrFail(fs, manifestPath, `is ${dir} a folder written by FusionModel.save?`)).toString('utf8'),
   );
   const weightsPath = join(dir, manifest.weightsFile ?? 'weights.bin');
-  const bytes = await readOrFail(weightsPath, `${manifestPath} refers to it; copy both files together.`);
+  const bytes = await readOrFail(fs, weightsPath, `${manifestPath} refers to it; copy both files together.`);
   if (bytes.byteLength !== manifest.weightsByteLength) {
     fail('CORRUPT_FILE', `${weightsPath} has ${bytes.byteLength} bytes but ${manifestPath} describes ${manifest.weightsByteLength}; the pair comes from different saves or the copy is truncated.`);
   }
@@ -146,14 +177,22 @@ export async function loadFusionModel(dir: string): Promise<FusionModel> {
   }
   let config: FusionConfig;
   try {
-    config = resolveConfig('loadFusionModel', manifest.config.kind, manifest.config);
+    const { textLayers: record, ...rest } = manifest.config;
+    config = resolveConfig('loadFusionModel', manifest.config.kind, rest);
+    if (record !== undefined) config.textLayers = checkTextLayersRecord('loadFusionModel', record);
   } catch (err) {
     fail('CORRUPT_FILE', `${manifestPath} holds an invalid config: ${(err as Error).message}`, err);
   }
-  const model = new FusionModel(config);
+  const specs = new Map(manifest.weights.map((s) => [s.name, s]));
+  const valuesOf = (spec: WeightSpec): Float32Array =>
+    // Copy: a Float32Array view needs 4-byte alignment, which a Buffer from readFile need not have.
+    new Float32Array(bytes.buffer.slice(bytes.byteOffset + spec.byteOffset, bytes.byteOffset + spec.byteOffset + spec.byteLength));
+  const textLayers = config.textLayers === undefined ? null : loadTextLayers(manifestPath, weightsPath, bytes.byteLength, config.textLayers, specs, valuesOf);
+  const model = new FusionModel(config, textLayers);
+  const loadedByName = new Set(textLayers?.namedWeights().map((w) => w.name) ?? []);
   try {
-    const specs = new Map(manifest.weights.map((s) => [s.name, s]));
     for (const { name, variable } of model.weights) {
+      if (loadedByName.has(name)) continue;
       const spec = specs.get(name);
       if (spec === undefined) {
         fail('WEIGHT_MISMATCH', `${manifestPath} has no weight "${name}", which a '${config.kind}' model with this config needs.`);
@@ -167,8 +206,7 @@ export async function loadFusionModel(dir: string): Promise<FusionModel> {
       if (spec.dtype !== 'float32' || spec.byteLength !== size * 4 || spec.byteOffset < 0 || spec.byteOffset + spec.byteLength > bytes.byteLength) {
         fail('WEIGHT_MISMATCH', `weight "${name}" in ${manifestPath} points outside ${weightsPath} or is not ${size} float32 values.`);
       }
-      // Copy: a Float32Array view needs 4-byte alignment, which a Buffer from readFile need not have.
-      const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset + spec.byteOffset, bytes.byteOffset + spec.byteOffset + spec.byteLength));
+      const values = valuesOf(spec);
       tf.tidy(() => variable.assign(tf.tensor(values, expected, 'float32')));
     }
     if (specs.size > 0) {
@@ -179,4 +217,41 @@ export async function loadFusionModel(dir: string): Promise<FusionModel> {
     throw err;
   }
   return model;
+}
+
+/**
+ * The text encoder layers of a saved model, built from their tensors in `weights.bin` (HF names);
+ * each is taken out of `specs`. A tensor missing or of another size is a `WEIGHT_MISMATCH`.
+ */
+function loadTextLayers(
+  manifestPath: string,
+  weightsPath: string,
+  fileBytes: number,
+  record: NonNullable<FusionConfig['textLayers']>,
+  specs: Map<string, WeightSpec>,
+  valuesOf: (spec: WeightSpec) => Float32Array,
+): TextEncoderLayers {
+  const weights = new Map<string, HfWeight>();
+  for (const [name, spec] of specs) {
+    // Fusion weights are named with '/'; the encoder's keep their HF names.
+    if (name.includes('/')) continue;
+    const size = Array.isArray(spec.shape) ? spec.shape.reduce((a, b) => a * b, 1) : -1;
+    if (spec.dtype !== 'float32' || spec.byteLength !== size * 4 || spec.byteOffset < 0 || spec.byteOffset + spec.byteLength > fileBytes) {
+      fail('WEIGHT_MISMATCH', `weight "${name}" in ${manifestPath} points outside ${weightsPath} or is not ${size} float32 values.`);
+    }
+    weights.set(name, { shape: spec.shape, data: valuesOf(spec) });
+  }
+  let layers: TextEncoderLayers;
+  try {
+    layers = new TextEncoderLayers(record.encoder, {
+      trainableLayers: record.trainableLayers,
+      pooler: record.pooler,
+      freezeWordEmbeddings: record.freezeWordEmbeddings,
+      weights,
+    });
+  } catch (err) {
+    fail('WEIGHT_MISMATCH', `${manifestPath}: the text encoder layers cannot be rebuilt from ${weightsPath}: ${(err as Error).message}`, err);
+  }
+  for (const { name } of layers.namedWeights()) specs.delete(name);
+  return layers;
 }

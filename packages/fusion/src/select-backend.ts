@@ -101,7 +101,7 @@ function wasmThreads(loaded: unknown, requested: number, wasAlreadyRunning: bool
   if (wasAlreadyRunning) why = 'the wasm backend was already running in this process, and its thread count is fixed when it starts';
   else if (start?.failure !== undefined) why = `the multi-threaded build did not start: ${start.failure}`;
   else if (requested > MAX_WASM_THREADS && threads === MAX_WASM_THREADS) why = `the wasm build runs at most ${MAX_WASM_THREADS}`;
-  else if (!isNode() && threads === 1) why = 'this browser gives WebAssembly no threads (the page must be cross-origin isolated for SharedArrayBuffer)';
+  else if (!isNode() && threads === 1 && (globalThis as { crossOriginIsolated?: unknown }).crossOriginIsolated !== true) why = 'this browser gives WebAssembly no threads (the page must be cross-origin isolated for SharedArrayBuffer)';
   else why = "tfjs-backend-wasm caps its pool (in a browser at half of navigator.hardwareConcurrency)";
   return { threads, note: `${requested} requested: ${why}` };
 }

@@ -13,7 +13,8 @@ import {
 } from '@mmaux/losses';
 import { isUnimodalKind } from './config.js';
 import { MmauxFusionError } from './errors.js';
-import type { FusionInput, ImageFeatures, TextFeatures } from './features.js';
+import type { ImageFeatures, TextFeatures, TextLayersFusionInput } from './features.js';
+import type { TextLayersInput } from './text-layers/text-encoder-layers.js';
 import type { FusionModel, ItcEmbeddings } from './fusion-model.js';
 
 /** Options of {@link createTrainStep}. */
@@ -45,7 +46,8 @@ export interface TrainStepOptions {
 
 /** A batch of features and labels for {@link TrainStep.step}. */
 export interface TrainBatch {
-  text?: TextFeatures;
+  /** Text features; for a model with text encoder layers, what {@link FusionModel.forward} reads then (the hidden state entering layer `L − k`, or token ids). */
+  text?: TextFeatures | TextLayersInput;
   image?: ImageFeatures;
   /** One class index per post. */
   labels: ArrayLike<number> | tf.Tensor1D;
@@ -187,8 +189,9 @@ export function createTrainStep(model: FusionModel, options: TrainStepOptions): 
     if (batch === null || typeof batch !== 'object') {
       throw new MmauxFusionError('MISSING_INPUT', `${sfn}: batch must be { text, image, labels }.`);
     }
-    const input: FusionInput = { text: batch.text, image: batch.image };
-    const n = (batch.text?.tokens ?? batch.image?.patches)?.shape?.[0];
+    const input: TextLayersFusionInput = { text: batch.text, image: batch.image };
+    const text = batch.text as { tokens?: tf.Tensor; hidden?: tf.Tensor; inputIds?: tf.Tensor } | undefined;
+    const n = (text?.tokens ?? text?.hidden ?? text?.inputIds ?? batch.image?.patches)?.shape?.[0];
     if (typeof n !== 'number') {
       throw new MmauxFusionError('MISSING_INPUT', `${sfn}: batch has neither text nor image features.`);
     }

@@ -20,6 +20,7 @@
 // factory with one that tries this first and falls back to the package's factory, single-threaded,
 // when anything fails: a wasm backend that starts is never lost to the threading.
 import * as tf from '@tensorflow/tfjs';
+import { nodeBuiltin } from './node-builtin.js';
 
 /** The parts of `@tensorflow/tfjs-backend-wasm` this module needs. */
 export interface WasmPackage {
@@ -48,9 +49,6 @@ const START_TIMEOUT_MS = 30_000;
 export function isNode(): boolean {
   return tf.env().getBool('IS_NODE');
 }
-
-/** Imports a Node built-in; the specifier is a variable so a browser bundle never pulls one in. */
-const nodeBuiltin = <T>(specifier: string): Promise<T> => import(/* webpackIgnore: true */ /* @vite-ignore */ specifier) as Promise<T>;
 
 /**
  * The machine's logical cores: `os.availableParallelism()` (or `os.cpus().length`) under Node,

@@ -21,3 +21,6 @@ export interface Command {
   help: string;
   run(args: string[], ctx: CommandContext): Promise<void>;
 }
+
+/** What `mmaux --help` and `mmaux <command> --help` print, kept in a small module apart from the command's code. */
+export type CommandInfo = Pick<Command, 'name' | 'summary' | 'help'>;

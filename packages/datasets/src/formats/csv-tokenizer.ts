@@ -1,9 +1,14 @@
-// The incremental CSV tokenizer behind parseCsv and readCsvRecords, with the recovery from a
-// quote left open: RFC 4180 reads such a field on to the next quote anywhere below, folding the
-// following lines into one record; with `unclosedQuotes: 'recover'` that record is reported on
-// its own (the line where the quote opens, the lines it would swallow) and reading goes on at
-// the next line, so every physical record is still read.
+// The incremental CSV reader behind parseCsv and readCsvRecords. csv-parse does the tokenising;
+// this file feeds it the input in pieces it can finish, numbers rows and lines, and adds the one
+// thing csv-parse cannot do: with `unclosedQuotes: 'recover'`, a quote left open costs its own
+// row only. RFC 4180 reads such a field on to the next quote anywhere below, folding the
+// following lines into one record; here that record is reported on its own (the line where the
+// quote opens, the lines it would swallow) and csv-parse starts again at its second line, so
+// every physical record is still read.
+import { CsvError, type InfoRecord, type Options, parse } from 'csv-parse/sync';
 import { MmauxDatasetError } from '../errors.js';
+import { BackslashEscapes, decodeBackslashEscapes } from './csv-backslash-escapes.js';
+import { openLineFields, recordLines, strictLineFields } from './csv-open-quote.js';
 
 /** Options of {@link parseCsv} and {@link readCsvRecords}. */
 export interface CsvOptions {
@@ -14,8 +19,8 @@ export interface CsvOptions {
   delimiter?: string;
   /**
    * Also accept backslash-escaped quotes, as TIR's `textimage-data.csv` writes them: `\"` is a
-   * quote and `\\` a backslash; a backslash before anything else stays as it is. Doubled quotes
-   * (`""`) still work.
+   * quote and `\\` a backslash, inside quoted fields and bare ones; a backslash before anything
+   * else stays as it is. Doubled quotes (`""`) still work.
    * @defaultValue false
    */
   backslashEscapes?: boolean;
@@ -65,61 +70,61 @@ export interface CsvRecord {
   unclosedQuote?: UnclosedQuote;
 }
 
-const QUOTE = 34;
-const BACKSLASH = 92;
-const LF = 10;
-const CR = 13;
-const LINE_BREAK = /\r\n|\r|\n/;
+/** Thrown from csv-parse's `on_record` to stop reading: the record may go on in the next chunk. */
+const WAIT_FOR_MORE = Symbol('wait for more input');
+/** Thrown from `on_record` to stop reading: the record was an open quote; read again from its second line. */
+const READ_AGAIN = Symbol('read again');
 
-const enum State {
-  FieldStart,
-  Unquoted,
-  Quoted,
-  QuoteInQuoted,
-  EscapeInQuoted,
-  EscapeInUnquoted,
+/** Line breaks inside a record's fields (CRLF, CR or LF each count once). */
+function lineBreaks(fields: readonly string[]): number {
+  let n = 0;
+  for (const f of fields) {
+    for (let i = f.indexOf('\n'); i >= 0; i = f.indexOf('\n', i + 1)) n++;
+    for (let i = f.indexOf('\r'); i >= 0; i = f.indexOf('\r', i + 1)) if (f.charCodeAt(i + 1) !== 10) n++;
+  }
+  return n;
 }
 
-/** The text after a leading line break (CRLF, LF or CR). */
-function afterBreak(text: string): string {
-  return text.startsWith('\r\n') ? text.slice(2) : text.charCodeAt(0) === LF || text.charCodeAt(0) === CR ? text.slice(1) : text;
+/** Blank lines at the start of `text` (csv-parse skips them). */
+function leadingBlankLines(text: string): number {
+  return (/^[\r\n]*/.exec(text)![0].match(/\r\n|\r|\n/g) ?? []).length;
 }
 
 /**
- * @internal An incremental RFC 4180 tokenizer: feed it text in chunks of any size, get
- * complete records back (the same records whatever the chunk sizes). CRLF, LF and CR line
- * ends; quoted fields may hold delimiters, quotes (doubled) and line breaks; a quote inside an
- * unquoted field is kept; text after a closing quote is appended (as Python's csv module does);
- * a leading BOM is dropped; blank lines are skipped.
+ * @internal An incremental CSV reader on csv-parse: feed it the input in chunks of any size, get
+ * complete records back (the same records whatever the chunk sizes). RFC 4180 with csv-parse's `relax_quotes`: CRLF, LF and CR line ends, mixed;
+ * quoted fields may hold delimiters, doubled quotes and line breaks; a quote inside a bare field
+ * is kept, and so is a quoted field's text after its closing quote (quotes included); a leading
+ * BOM is dropped; blank lines are skipped; rows may have any number of fields.
  */
 export class CsvTokenizer {
-  private readonly delim: number;
-  private readonly backslash: boolean;
+  private readonly delimiter: string;
+  private readonly escapes: BackslashEscapes | undefined;
   private readonly recover: boolean;
   private readonly isRecord: CsvOptions['isRecord'];
   private readonly file: string | undefined;
-  private state = State.FieldStart;
-  private field = '';
-  private fields: string[] = [];
-  private hasContent = false;
+  private readonly options: Options;
+  /** Input not yet read into records (from the end of the last record on), in chunks. */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  /**
+   * Read again once this many bytes are pending: twice what the last read left unfinished, so a
+   * record still open after many chunks is re-read a logarithmic number of times, not per chunk.
+   */
+  private readAt = 0;
+  /** Whether the pending input starts at the start of the input (where a BOM may be). */
+  private atStart = true;
+  /** The physical line on which the pending input starts. */
   private line = 1;
-  private recordLine = 1;
   private row = 0;
-  private afterCR = false;
-  private quotedCR = false;
-  private first = true;
   /** The first record (the header). */
-  private header: string[] | null = null;
-  /** Recovery: the current record's first line break inside quotes, with the fields up to it. */
-  private open: { fields: string[]; field: number } | null = null;
-  /** Recovery: the raw text from that line break on, from earlier chunks. */
-  private captured = '';
-  /** Recovery: matches a strict RFC 4180 line (no stray quote; the closing line of a real multi-line field always has one). */
-  private strictLine: RegExp | undefined;
+  private header: string[] | undefined;
+  /** The high surrogate that ended the last text chunk. */
+  private highSurrogate = '';
 
   constructor(options: CsvOptions = {}, file?: string) {
     const d = options.delimiter ?? ',';
-    if (d.length !== 1 || d === '"' || d === '\n' || d === '\r') {
+    if (typeof d !== 'string' || d.length !== 1 || d === '"' || d === '\n' || d === '\r') {
       throw new MmauxDatasetError('INVALID_OPTION', `CSV: delimiter must be one character other than a quote or line break, got ${JSON.stringify(d)}.`);
     }
     const u = options.unclosedQuotes ?? 'error';
@@ -129,39 +134,54 @@ export class CsvTokenizer {
     if (options.isRecord !== undefined && typeof options.isRecord !== 'function') {
       throw new MmauxDatasetError('INVALID_OPTION', `CSV: isRecord must be a function of the fields, got ${typeof options.isRecord}.`);
     }
-    this.delim = d.charCodeAt(0);
-    this.backslash = options.backslashEscapes === true;
+    this.delimiter = d;
+    this.escapes = options.backslashEscapes === true ? new BackslashEscapes() : undefined;
     this.recover = u === 'recover';
     this.isRecord = options.isRecord;
     this.file = file;
+    this.options = {
+      delimiter: d,
+      // Python's csv module and pandas are lenient about stray quotes; so is the reader.
+      relax_quotes: true,
+      // A row with the wrong field count is the loader's to report, with its row number.
+      relax_column_count: true,
+      skip_empty_lines: true,
+      // Any of the three line ends, even mixed in one file (csv-parse otherwise keeps the first it sees).
+      record_delimiter: ['\r\n', '\n', '\r'],
+    };
   }
 
-  private endField(): void {
-    this.fields.push(this.field);
-    this.field = '';
-  }
-
-  private resetRecord(): void {
-    this.fields = [];
-    this.field = '';
-    this.hasContent = false;
-    this.state = State.FieldStart;
-    this.open = null;
-    this.captured = '';
-  }
-
-  private emit(out: CsvRecord[], record: CsvRecord): void {
-    this.header ??= record.fields;
-    out.push(record);
-  }
-
-  private endRecord(out: CsvRecord[]): void {
-    if (this.hasContent || this.fields.length > 0) {
-      this.fields.push(this.field);
-      this.row += 1;
-      this.emit(out, { fields: this.fields, row: this.row, line: this.recordLine });
+  /** Consumes `chunk` (text, or UTF-8 bytes), appending the records it completes to `out`. */
+  push(chunk: string | Uint8Array, out: CsvRecord[]): void {
+    let input = chunk;
+    if (typeof input === 'string') {
+      // Text becomes UTF-8 bytes: half of a surrogate pair waits for its other half.
+      input = this.highSurrogate + input;
+      const last = input.charCodeAt(input.length - 1);
+      this.highSurrogate = last >= 0xd800 && last <= 0xdbff ? input.slice(-1) : '';
+      if (this.highSurrogate !== '') input = input.slice(0, -1);
     }
-    this.resetRecord();
+    this.append(this.escapes ? this.escapes.encode(input) : typeof input === 'string' ? Buffer.from(input) : Buffer.from(input.buffer, input.byteOffset, input.byteLength));
+    if (this.pendingBytes > 0 && this.pendingBytes >= this.readAt) this.read(out, false);
+  }
+
+  /** Ends the input; appends the last records, if any, to `out`. */
+  end(out: CsvRecord[]): void {
+    const rest = this.highSurrogate;
+    this.highSurrogate = '';
+    if (this.escapes) this.append(Buffer.concat([this.escapes.encode(rest), this.escapes.end()]));
+    else this.append(Buffer.from(rest));
+    this.read(out, true);
+  }
+
+  private append(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    this.pending.push(bytes);
+    this.pendingBytes += bytes.length;
+  }
+
+  private fields(raw: string[]): string[] {
+    return this.escapes ? raw.map(decodeBackslashEscapes) : raw;
   }
 
   private wellFormed(fields: readonly string[]): boolean {
@@ -170,202 +190,118 @@ export class CsvTokenizer {
   }
 
   /** Whether one physical line is a well-formed record by itself. */
-  private lineIsRecord(text: string): boolean {
-    if (this.strictLine === undefined) {
-      const d = String.fromCharCode(this.delim).replace(/[\\^$.*+?()[\]{}|\-]/g, '\\$&');
-      const quoted = this.backslash ? '"(?:[^"\\\\]|""|\\\\[\\s\\S])*"' : '"(?:[^"]|"")*"';
-      const bare = this.backslash ? `(?:[^"${d}\\\\]|\\\\[\\s\\S])*` : `[^"${d}]*`;
-      const field = `(?:${quoted}|${bare})`;
-      this.strictLine = new RegExp(`^${field}(?:${d}${field})*$`);
-    }
-    if (!this.strictLine.test(text)) return false;
-    const t = new CsvTokenizer({ delimiter: String.fromCharCode(this.delim), backslashEscapes: this.backslash });
-    t.first = false;
-    const out: CsvRecord[] = [];
-    t.push(text, out);
-    if (t.state === State.Quoted || t.state === State.EscapeInQuoted) return false;
-    t.end(out);
-    return out.length === 1 && this.wellFormed(out[0]!.fields);
+  private lineIsRecord(line: string): boolean {
+    const fields = strictLineFields(line, this.delimiter);
+    return fields !== undefined && this.wellFormed(this.fields(fields));
   }
 
-  /** Reports the current record as a quote left open and returns the text to read again (its lines after the first). */
-  private reportOpen(out: CsvRecord[], body: string, closed: boolean): string {
-    const open = this.open ?? { fields: [...this.fields, this.field], field: this.fields.length + 1 };
-    const lines = body === '' ? [] : body.split(LINE_BREAK);
-    if (!closed && lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-    const first = this.recordLine + 1;
-    this.row += 1;
-    this.emit(out, {
-      fields: open.fields,
-      row: this.row,
-      line: this.recordLine,
-      unclosedQuote: {
-        field: open.field,
-        swallowedLines: lines.length === 0 ? null : [first, first + lines.length - 1],
-        swallowedRecords: lines.filter((l) => this.lineIsRecord(l)).length,
-        closed,
-      },
-    });
-    this.resetRecord();
-    this.line = first;
-    this.afterCR = false;
-    this.quotedCR = false;
-    return body;
+  private emit(out: CsvRecord[], record: CsvRecord): void {
+    this.header ??= record.fields;
+    this.row = record.row;
+    out.push(record);
+  }
+
+  /** Reads the pending input into records; with `final`, all of it. */
+  private read(out: CsvRecord[], final: boolean): void {
+    let input = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
+    for (;;) {
+      const { used, again } = this.readOnce(input, final, out);
+      if (used > 0) this.atStart = false;
+      input = input.subarray(used);
+      if (!again) break;
+    }
+    this.pending = input.length > 0 ? [input] : [];
+    this.pendingBytes = input.length;
+    this.readAt = 2 * input.length;
   }
 
   /**
-   * A record with a line break inside quotes has ended (`raw`: its text from that break on).
-   * Emits it, or reports it as an unclosed quote and returns the text to read again.
+   * One csv-parse pass over `input`. Returns how many bytes the records taken from it used, and
+   * whether to read the rest again at once (after an open quote, from its record's second line).
    */
-  private settle(out: CsvRecord[], raw: string): string | null {
-    const body = afterBreak(raw);
-    if (this.row > 0) {
-      const merged = [...this.fields, this.field];
-      if (!this.wellFormed(merged) || body.split(LINE_BREAK).some((l) => this.lineIsRecord(l))) return this.reportOpen(out, body, true);
-    }
-    this.endRecord(out);
-    return null;
-  }
-
-  /** Consumes `chunk`, appending the records it completes to `out`. */
-  push(chunk: string, out: CsvRecord[]): void {
-    let s = chunk;
-    if (this.first) {
-      this.first = false;
-      if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
-    }
-    const delim = this.delim;
-    const bs = this.backslash;
-    let i = 0;
-    if (this.afterCR && s.length > 0) {
-      this.afterCR = false;
-      if (s.charCodeAt(0) === LF) i = 1;
-    }
-    // Where this chunk's part of the recovery capture starts (-1: not capturing).
-    let captureFrom = this.open !== null ? 0 : -1;
-    let n = s.length;
-    while (i < n) {
-      const state = this.state;
-      if (state === State.Unquoted || state === State.FieldStart) {
-        if (state === State.FieldStart && this.fields.length === 0 && !this.hasContent) this.recordLine = this.line;
-        let j = i;
-        let c = 0;
-        while (j < n) {
-          c = s.charCodeAt(j);
-          if (c === delim || c === LF || c === CR || (bs && c === BACKSLASH) || (c === QUOTE && state === State.FieldStart && j === i)) break;
-          j++;
+  private readOnce(input: Buffer, final: boolean, out: CsvRecord[]): { used: number; again: boolean } {
+    let used = 0;
+    // csv-parse's counters at the end of the last record taken.
+    let lines = 0;
+    let blanks = 0;
+    const onRecord = (raw: string[], info: InfoRecord): null => {
+      if (!final && info.bytes >= input.length) throw WAIT_FOR_MORE;
+      const skipped = info.empty_lines - blanks;
+      const line = this.line + skipped;
+      // csv-parse counts a CRLF inside quotes as two lines, so its count only says whether the
+      // record spans lines; the fields hold its line breaks as they were.
+      const breaks = info.lines - lines - skipped > 1 ? lineBreaks(raw) : 0;
+      const fields = this.fields(raw);
+      if (breaks > 0 && this.recover && this.row > 0) {
+        const text = input.toString('utf8', used, info.bytes);
+        const split = recordLines(text, true);
+        if (!this.wellFormed(fields) || split.rest.some((l) => this.lineIsRecord(l))) {
+          this.reportOpen(out, split, line, true);
+          used += split.secondLineAt;
+          throw READ_AGAIN;
         }
-        if (j > i) {
-          this.field += s.slice(i, j);
-          this.hasContent = true;
-          this.state = State.Unquoted;
-        }
-        if (j === n) break;
-        i = j + 1;
-        if (c === delim) {
-          this.hasContent = true;
-          this.endField();
-          this.state = State.FieldStart;
-        } else if (c === LF || c === CR) {
-          if (this.open !== null) {
-            const replay = this.settle(out, this.captured + s.slice(captureFrom, j));
-            captureFrom = -1;
-            if (replay !== null) {
-              // Read the swallowed lines again, then the rest of this chunk (from the break that ended the record).
-              s = replay + s.slice(j);
-              n = s.length;
-              i = 0;
-              continue;
-            }
-          } else this.endRecord(out);
-          this.line += 1;
-          if (c === CR) {
-            if (i < n) {
-              if (s.charCodeAt(i) === LF) i++;
-            } else this.afterCR = true;
-          }
-        } else if (c === QUOTE) {
-          this.hasContent = true;
-          this.state = State.Quoted;
-        } else {
-          this.hasContent = true;
-          this.state = State.EscapeInUnquoted;
-        }
-      } else if (state === State.Quoted) {
-        let j = i;
-        let c = 0;
-        let cr = this.quotedCR;
-        while (j < n) {
-          c = s.charCodeAt(j);
-          if (c === QUOTE || (bs && c === BACKSLASH)) break;
-          // A CR, an LF, or a CRLF pair (possibly split across chunks) is one line break.
-          if (c === CR || c === LF) {
-            if (this.recover && this.open === null) {
-              this.open = { fields: [...this.fields, this.field + s.slice(i, j)], field: this.fields.length + 1 };
-              captureFrom = j;
-            }
-            if (c === CR || !cr) this.line += 1;
-          }
-          cr = c === CR;
-          j++;
-        }
-        this.quotedCR = j === n ? cr : false;
-        this.field += s.slice(i, j);
-        if (j === n) break;
-        i = j + 1;
-        this.state = c === QUOTE ? State.QuoteInQuoted : State.EscapeInQuoted;
-      } else if (state === State.QuoteInQuoted) {
-        const c = s.charCodeAt(i);
-        if (c === QUOTE) {
-          this.field += '"';
-          this.state = State.Quoted;
-          i++;
-        } else {
-          // The field's closing quote: what follows it up to the delimiter is kept as text.
-          this.state = State.Unquoted;
-        }
-      } else {
-        const c = s.charCodeAt(i);
-        if (c === QUOTE || c === BACKSLASH) {
-          this.field += s[i];
-          i++;
-        } else {
-          this.field += '\\';
-        }
-        this.state = state === State.EscapeInQuoted ? State.Quoted : State.Unquoted;
       }
-    }
-    if (this.open !== null && captureFrom >= 0) this.captured += s.slice(captureFrom);
-  }
-
-  /** Ends the input; appends the last record, if any, to `out`. */
-  end(out: CsvRecord[]): void {
-    if (this.state === State.Quoted || this.state === State.EscapeInQuoted) {
-      // A header that never closes its quote cannot be recovered from: nothing says what a row is.
-      if (!this.recover || this.row === 0) {
+      this.emit(out, { fields, row: this.row + 1, line });
+      this.line = line + breaks + 1;
+      used = info.bytes;
+      lines = info.lines;
+      blanks = info.empty_lines;
+      return null;
+    };
+    try {
+      parse(input, { ...this.options, bom: this.atStart && used === 0, on_record: onRecord });
+    } catch (e) {
+      if (e === WAIT_FOR_MORE) return { used, again: false };
+      if (e === READ_AGAIN) return { used, again: true };
+      if (e instanceof CsvError && e.code === 'CSV_QUOTE_NOT_CLOSED') {
+        if (!final) return { used, again: false };
+        return this.neverClosed(input, used, out);
+      }
+      if (e instanceof CsvError) {
         throw new MmauxDatasetError(
           'INVALID_FORMAT',
-          `CSV${this.file ? ` ${this.file}` : ''}: the quoted field that starts on line ${this.recordLine} (row ${this.row + 1}) is never closed; check that quotes inside fields are doubled ("") or backslash-escaped (\\").`,
+          `CSV${this.file ? ` ${this.file}` : ''}: row ${this.row + 1} (from line ${this.line}): ${e.message} (csv-parse ${e.code}).`,
           { file: this.file, row: this.row + 1 },
+          { cause: e },
         );
       }
-      const replay = this.reportOpen(out, this.open === null ? '' : afterBreak(this.captured), false);
-      if (replay !== '') {
-        this.push(replay, out);
-        this.end(out);
-      }
-      return;
+      throw e;
     }
-    if (this.state === State.EscapeInUnquoted) this.field += '\\';
-    if (!(this.hasContent || this.fields.length > 0 || this.field !== '')) return;
-    if (this.open === null) {
-      this.endRecord(out);
-      return;
+    return { used: final ? input.length : used, again: false };
+  }
+
+  /** The input ends inside a quoted field that opens after byte `used`. */
+  private neverClosed(input: Buffer, used: number, out: CsvRecord[]): { used: number; again: boolean } {
+    const text = input.toString('utf8', used);
+    const line = this.line + leadingBlankLines(text);
+    // A header that never closes its quote cannot be recovered from: nothing says what a row is.
+    if (!this.recover || this.row === 0) {
+      throw new MmauxDatasetError(
+        'INVALID_FORMAT',
+        `CSV${this.file ? ` ${this.file}` : ''}: the quoted field that starts on line ${line} (row ${this.row + 1}) is never closed; check that quotes inside fields are doubled ("") or backslash-escaped (\\").`,
+        { file: this.file, row: this.row + 1 },
+      );
     }
-    const replay = this.settle(out, this.captured);
-    if (replay !== null && replay !== '') {
-      this.push(replay, out);
-      this.end(out);
-    }
+    const split = recordLines(text, false);
+    this.reportOpen(out, split, line, false);
+    return split.rest.length === 0 ? { used: input.length, again: false } : { used: used + split.secondLineAt, again: true };
+  }
+
+  /** Reports a record as a quote left open; reading goes on at its second line. */
+  private reportOpen(out: CsvRecord[], split: ReturnType<typeof recordLines>, line: number, closed: boolean): void {
+    const fields = this.fields(openLineFields(split.first, this.delimiter));
+    const n = split.rest.length;
+    this.emit(out, {
+      fields,
+      row: this.row + 1,
+      line,
+      unclosedQuote: {
+        field: fields.length,
+        swallowedLines: n === 0 ? null : [line + 1, line + n],
+        swallowedRecords: split.rest.filter((l) => this.lineIsRecord(l)).length,
+        closed,
+      },
+    });
+    this.line = line + 1;
   }
 }

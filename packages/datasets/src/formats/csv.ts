@@ -5,8 +5,9 @@ export { CsvTokenizer } from './csv-tokenizer.js';
 export type { CsvOptions, CsvRecord, UnclosedQuote } from './csv-tokenizer.js';
 
 /**
- * Parses CSV text (RFC 4180: quoted fields with doubled quotes, delimiters and line breaks;
- * CRLF, LF or CR line ends; a leading BOM and blank lines ignored). With `backslashEscapes`,
+ * Parses CSV text with csv-parse (RFC 4180: quoted fields with doubled quotes, delimiters and
+ * line breaks; CRLF, LF or CR line ends, even mixed; a leading BOM and blank lines ignored; stray
+ * quotes kept as text, as csv-parse's `relax_quotes` does: `5" tall` and `"ab"cd` stay as written). With `backslashEscapes`,
  * `\"` and `\\` inside fields are also accepted, as in TIR's `textimage-data.csv`. With
  * `unclosedQuotes: 'recover'`, a quote left open does not fold the following rows into one
  * field: its row comes back with `unclosedQuote` (where it opens, which lines it would swallow)
@@ -59,10 +60,11 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvRecord[] {
  */
 export async function* readCsvRecords(file: string, options: CsvOptions = {}): AsyncGenerator<CsvRecord, void, undefined> {
   const tokenizer = new CsvTokenizer(options, file);
-  const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 16 });
+  // Bytes, not text: csv-parse decodes each field, so a character split between chunks is whole.
+  const stream = createReadStream(file, { highWaterMark: 1 << 16 });
   let out: CsvRecord[] = [];
   for await (const chunk of stream) {
-    tokenizer.push(chunk as string, out);
+    tokenizer.push(chunk as Buffer, out);
     if (out.length > 0) {
       const batch = out;
       out = [];

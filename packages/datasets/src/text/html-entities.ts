@@ -1,86 +1,30 @@
-// Character references as NLTK's TweetTokenizer decodes them (`_replace_html_entities`, with
-// `remove_illegal=True`): the 252 named entities of HTML 4 (Python's
-// `html.entities.name2codepoint`, exact case), decimal and hexadecimal references, and the
-// Windows-1252 reading of references 128-159. Anything that cannot be decoded is removed.
+// Character references as NLTK's TweetTokenizer finds them (`_replace_html_entities`, with
+// `remove_illegal=True`): `&name;`, `&#digits;`, `&#xhex;` (and `&xhex;`, a quirk of its pattern),
+// each decoded by the `entities` package, and removed when it cannot be decoded. Strict mode,
+// as NLTK's pattern needs the semicolon; Twitter writes every `&` as `&amp;` anyway.
+import { decodeHTMLStrict } from 'entities';
 
-/** `name:hex` pairs of Python's `html.entities.name2codepoint` (HTML 4.01, 252 names). */
-const NAMED =
-  'AElig:c6 Aacute:c1 Acirc:c2 Agrave:c0 Alpha:391 Aring:c5 Atilde:c3 Auml:c4 Beta:392 ' +
-  'Ccedil:c7 Chi:3a7 Dagger:2021 Delta:394 ETH:d0 Eacute:c9 Ecirc:ca Egrave:c8 Epsilon:395 ' +
-  'Eta:397 Euml:cb Gamma:393 Iacute:cd Icirc:ce Igrave:cc Iota:399 Iuml:cf Kappa:39a Lambda:39b ' +
-  'Mu:39c Ntilde:d1 Nu:39d OElig:152 Oacute:d3 Ocirc:d4 Ograve:d2 Omega:3a9 Omicron:39f ' +
-  'Oslash:d8 Otilde:d5 Ouml:d6 Phi:3a6 Pi:3a0 Prime:2033 Psi:3a8 Rho:3a1 Scaron:160 Sigma:3a3 ' +
-  'THORN:de Tau:3a4 Theta:398 Uacute:da Ucirc:db Ugrave:d9 Upsilon:3a5 Uuml:dc Xi:39e Yacute:dd ' +
-  'Yuml:178 Zeta:396 aacute:e1 acirc:e2 acute:b4 aelig:e6 agrave:e0 alefsym:2135 alpha:3b1 ' +
-  'amp:26 and:2227 ang:2220 aring:e5 asymp:2248 atilde:e3 auml:e4 bdquo:201e beta:3b2 brvbar:a6 ' +
-  'bull:2022 cap:2229 ccedil:e7 cedil:b8 cent:a2 chi:3c7 circ:2c6 clubs:2663 cong:2245 copy:a9 ' +
-  'crarr:21b5 cup:222a curren:a4 dArr:21d3 dagger:2020 darr:2193 deg:b0 delta:3b4 diams:2666 ' +
-  'divide:f7 eacute:e9 ecirc:ea egrave:e8 empty:2205 emsp:2003 ensp:2002 epsilon:3b5 equiv:2261 ' +
-  'eta:3b7 eth:f0 euml:eb euro:20ac exist:2203 fnof:192 forall:2200 frac12:bd frac14:bc ' +
-  'frac34:be frasl:2044 gamma:3b3 ge:2265 gt:3e hArr:21d4 harr:2194 hearts:2665 hellip:2026 ' +
-  'iacute:ed icirc:ee iexcl:a1 igrave:ec image:2111 infin:221e int:222b iota:3b9 iquest:bf ' +
-  'isin:2208 iuml:ef kappa:3ba lArr:21d0 lambda:3bb lang:2329 laquo:ab larr:2190 lceil:2308 ' +
-  'ldquo:201c le:2264 lfloor:230a lowast:2217 loz:25ca lrm:200e lsaquo:2039 lsquo:2018 lt:3c ' +
-  'macr:af mdash:2014 micro:b5 middot:b7 minus:2212 mu:3bc nabla:2207 nbsp:a0 ndash:2013 ' +
-  'ne:2260 ni:220b not:ac notin:2209 nsub:2284 ntilde:f1 nu:3bd oacute:f3 ocirc:f4 oelig:153 ' +
-  'ograve:f2 oline:203e omega:3c9 omicron:3bf oplus:2295 or:2228 ordf:aa ordm:ba oslash:f8 ' +
-  'otilde:f5 otimes:2297 ouml:f6 para:b6 part:2202 permil:2030 perp:22a5 phi:3c6 pi:3c0 piv:3d6 ' +
-  'plusmn:b1 pound:a3 prime:2032 prod:220f prop:221d psi:3c8 quot:22 rArr:21d2 radic:221a ' +
-  'rang:232a raquo:bb rarr:2192 rceil:2309 rdquo:201d real:211c reg:ae rfloor:230b rho:3c1 ' +
-  'rlm:200f rsaquo:203a rsquo:2019 sbquo:201a scaron:161 sdot:22c5 sect:a7 shy:ad sigma:3c3 ' +
-  'sigmaf:3c2 sim:223c spades:2660 sub:2282 sube:2286 sum:2211 sup:2283 sup1:b9 sup2:b2 sup3:b3 ' +
-  'supe:2287 szlig:df tau:3c4 there4:2234 theta:3b8 thetasym:3d1 thinsp:2009 thorn:fe tilde:2dc ' +
-  'times:d7 trade:2122 uArr:21d1 uacute:fa uarr:2191 ucirc:fb ugrave:f9 uml:a8 upsih:3d2 ' +
-  'upsilon:3c5 uuml:fc weierp:2118 xi:3be yacute:fd yen:a5 yuml:ff zeta:3b6 zwj:200d zwnj:200c ';
-
-let table: Map<string, number> | undefined;
-
-function namedEntities(): Map<string, number> {
-  if (table === undefined) {
-    table = new Map();
-    for (const pair of NAMED.trim().split(' ')) {
-      const colon = pair.indexOf(':');
-      table.set(pair.slice(0, colon), Number.parseInt(pair.slice(colon + 1), 16));
-    }
-  }
-  return table;
-}
-
-/** Windows-1252 code points of bytes 0x80-0x9F (0 where the byte is undefined, which Python rejects). */
-const CP1252 = [0x20ac, 0, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0, 0x17d, 0, 0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0, 0x17e, 0x178];
-
-/** Python's `int(body, base)` for the ASCII forms it accepts: optional sign, `_` between digits, `0x` for base 16. */
-function pythonInt(body: string, base: 10 | 16): number | undefined {
-  const m = base === 16 ? /^([+-]?)(?:0x_?)?([0-9a-f]+(?:_[0-9a-f]+)*)$/i.exec(body) : /^([+-]?)([0-9]+(?:_[0-9]+)*)$/.exec(body);
-  if (m === null) return undefined;
-  const value = Number.parseInt(m[2]!.replaceAll('_', ''), base);
-  return m[1] === '-' ? -value : value;
-}
-
-/** Python's `chr` for a code point, or undefined where it raises. */
-function chr(n: number): string | undefined {
-  return Number.isInteger(n) && n >= 0 && n <= 0x10ffff ? String.fromCodePoint(n) : undefined;
-}
+/** NLTK's `ENT_RE`: `&`, an optional `#`, an optional `x`, a body, `;`. */
+const REFERENCE = /&(#?(x?))([^&;\s]+);/gu;
 
 /**
  * @internal Decodes HTML character references the way NLTK's TweetTokenizer does before it
- * tokenises: `&amp;` → `&`, `&#8217;` → `’`, `&#x41;` → `A`, `&#150;` → `–` (Windows-1252);
- * unknown names (`&apos;` is not HTML 4) and invalid numbers are removed. Quirk kept: the `#` is
- * optional before `x`, so `&x41;` also decodes to `A`.
+ * tokenises: `&amp;` → `&`, `&#8217;` → `’`, `&#x41;` → `A`, `&#150;` → `–` (as Windows-1252);
+ * a reference that does not decode is removed (`&foo;` → ``). Quirk kept: the `#` is optional
+ * before `x`, so `&x41;` also decodes to `A`.
+ *
+ * Where it differs from NLTK (which looks names up in Python's HTML 4 table and converts numbers
+ * with `int()` and `chr()`): names are HTML5's (`&apos;` → `'` and `&AMP;` → `&`, which NLTK
+ * removes); `&#0;` and surrogates (`&#xD800;`) become U+FFFD (NLTK: that code unit), and so do
+ * numbers beyond U+10FFFF (NLTK: removed); 0x81, 0x8D, 0x8F, 0x90 and 0x9D, undefined in
+ * Windows-1252, stay control characters (NLTK: removed); numbers with `_`, a sign, `0x` or
+ * non-ASCII digits, which Python's `int()` accepts, are removed.
  */
 export function replaceHtmlEntities(text: string): string {
   if (!text.includes('&')) return text;
-  return text.replace(/&(#?(x?))([^&;\s]+);/gu, (_m, numeric: string, hex: string, body: string) => {
-    if (numeric !== '') {
-      const n = pythonInt(body, hex !== '' ? 16 : 10);
-      if (n === undefined) return '';
-      if (n >= 0x80 && n <= 0x9f) {
-        const c = CP1252[n - 0x80]!;
-        return c === 0 ? '' : String.fromCodePoint(c);
-      }
-      return chr(n) ?? '';
-    }
-    const n = namedEntities().get(body);
-    return n === undefined ? '' : String.fromCodePoint(n);
+  return text.replace(REFERENCE, (_m, numeric: string, hex: string, body: string) => {
+    const reference = numeric === '' ? `&${body};` : `&#${hex}${body};`;
+    const decoded = decodeHTMLStrict(reference);
+    return decoded === reference ? '' : decoded;
   });
 }

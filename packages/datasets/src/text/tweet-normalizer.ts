@@ -103,8 +103,10 @@ function normalizeToken(token: string): string {
  *   `👌` → `:ok_hand:` (`:OK_hand:`), `🎅` → `:santa_claus:` (`:Santa_Claus:`); emoji newer
  *   than Emoji 15.0 get a name here but stay as they are in emoji 2.2; a few CLDR names changed
  *   between releases;
- * - Python's `int()` accepts non-ASCII digits in `&#…;` references; here only ASCII digits
- *   decode (others are removed, as invalid references are);
+ * - HTML character references are decoded by the `entities` package with HTML5's names and
+ *   number rules, so a few rare references differ from NLTK's HTML 4 table and Python's `int()`
+ *   (`&apos;` → `'`, which NLTK removes; `&#0;` → U+FFFD; `&#1_0;` removed); the list is on
+ *   the tokenizer's `replaceHtmlEntities`;
  * - JavaScript and Python regex engines agree on these patterns except for exotic Unicode case
  *   folding under the case-insensitive flag.
  *

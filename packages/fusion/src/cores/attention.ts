@@ -6,7 +6,7 @@ import { rowDots, weightedRows } from '../kernels/row-products.js';
 import { dense } from '../layers.js';
 import { timesTransposed, transposedTimes } from '../products.js';
 import { denseWeights, type WeightStore } from '../weights.js';
-import { textVector } from './rows.js';
+import { textIsConstant, textVector } from './rows.js';
 
 /**
  * `q · Wᵀ` for a `[N, H]` query and a `[D, H]` kernel, differentiable in both (`dq = dr·W`,
@@ -67,7 +67,7 @@ export function attentionCore(config: FusionConfig, store: WeightStore): FusionC
     reads: { textTokens: config.summary === 'first-token' ? 'first' : 'none', imagePatches: 'all' },
     encode: (input, _batch, _ctx, needs) => {
       const t = textVector(config, input.text!);
-      const query = dense(t, q.kernel, q.bias, true) as tf.Tensor2D;
+      const query = dense(t, q.kernel, q.bias, textIsConstant(config)) as tf.Tensor2D;
       const patches = input.image!.patches;
       const encoded = { text: { t, r: timesKernelTransposed(query, k.kernel) }, image: { patches } };
       if (!needs.summaries) return encoded;

@@ -3,7 +3,7 @@ import type { FusionConfig } from '../config.js';
 import type { Encoded, FusionCore } from '../fusion-core.js';
 import { dense } from '../layers.js';
 import { denseWeights, type WeightStore } from '../weights.js';
-import { blockRows, imageVector, pairedImageRows, rowRange, textVector, vectorReads } from './rows.js';
+import { blockRows, imageVector, pairedImageRows, rowRange, textIsConstant, textVector, vectorReads } from './rows.js';
 
 /**
  * `concat` (Ber-ViT-Conc): `ReLU(W·[t; v] + b) = ReLU(W_t·t + W_v·v + b)`. When the ITM pass or
@@ -12,6 +12,7 @@ import { blockRows, imageVector, pairedImageRows, rowRange, textVector, vectorRe
  */
 export function concatCore(config: FusionConfig, store: WeightStore): FusionCore {
   const w = denseWeights(store, 'concat/dense', config.textDim + config.imageDim, config.hiddenDim);
+  const constant = textIsConstant(config);
   const split = (needs: { summaries: boolean; itm: boolean }) => needs.summaries || needs.itm;
   return {
     fusesSubsets: true,
@@ -20,7 +21,7 @@ export function concatCore(config: FusionConfig, store: WeightStore): FusionCore
       const t = textVector(config, input.text!);
       const v = imageVector(config, input.image!);
       if (!split(needs)) return { text: { t }, image: { v } };
-      const parts = dense(blockRows(t, v), w.kernel, undefined, true) as tf.Tensor2D;
+      const parts = dense(blockRows(t, v), w.kernel, undefined, constant) as tf.Tensor2D;
       const tw = rowRange(parts, 0, batch.n);
       const vw = rowRange(parts, batch.n, batch.n);
       // Each modality's share of the fusion layer, W_t·t and W_v·v: ITC on them trains W.
@@ -28,7 +29,7 @@ export function concatCore(config: FusionConfig, store: WeightStore): FusionCore
     },
     fuse: (text, image, batch) => {
       if (text.t !== undefined) {
-        return { fused: tf.relu(dense(tf.concat([text.t, image.v!], 1), w.kernel, w.bias, true)) as tf.Tensor2D };
+        return { fused: tf.relu(dense(tf.concat([text.t, image.v!], 1), w.kernel, w.bias, constant)) as tf.Tensor2D };
       }
       const tw = text.tw as tf.Tensor2D;
       const vw = image.vw as tf.Tensor2D;

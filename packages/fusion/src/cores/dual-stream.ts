@@ -3,7 +3,7 @@ import type { FusionConfig } from '../config.js';
 import type { FusionCore } from '../fusion-core.js';
 import { dense, dropout, layerNorm, residualAdd, tokenAt } from '../layers.js';
 import { denseWeights, type NormWeights, normWeights, type WeightStore } from '../weights.js';
-import { pairedImageRows } from './rows.js';
+import { pairedImageRows, textIsConstant } from './rows.js';
 import { cleanTokens, leadingRows } from './tokens.js';
 import {
   type AttentionBlockWeights,
@@ -71,7 +71,7 @@ export function dualStreamCore(config: FusionConfig, store: WeightStore): Fusion
       const patches = input.image!.patches;
       const x = tf.add(dense(patches, imageIn.kernel, imageIn.bias, true), leadingRows(imagePosition, patches.shape[1]));
       const l = input.text!.tokens.shape[1];
-      const embedded = tf.add(dense(cleanTokens(input.text!, batch), textIn.kernel, textIn.bias, true), leadingRows(textPosition, l));
+      const embedded = tf.add(dense(cleanTokens(input.text!, batch, !textIsConstant(config)), textIn.kernel, textIn.bias, textIsConstant(config)), leadingRows(textPosition, l));
       return { text: { embedded }, image: { image: layerNorm(x, imageEmbedNorm.gamma, imageEmbedNorm.beta) } };
     },
     fuse: (text, imageRows, batch, ctx) => {

@@ -14,6 +14,14 @@ export function imageVector(config: FusionConfig, image: ImageFeatures): tf.Tens
   return config.summary === 'first-token' ? tokenAt(image.patches, 0) : image.pooled;
 }
 
+/**
+ * Whether the text features are constants (frozen encoder features): true unless the model
+ * trains text encoder layers, whose outputs must pass gradients back.
+ */
+export function textIsConstant(config: FusionConfig): boolean {
+  return config.textLayers === undefined;
+}
+
 /** What a kind that reads one vector per modality reads. */
 export function vectorReads(config: FusionConfig, text: boolean, image: boolean): InputReads {
   const part = config.summary === 'first-token' ? 'first' : 'none';

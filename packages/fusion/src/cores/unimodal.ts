@@ -3,7 +3,7 @@ import type { FusionConfig } from '../config.js';
 import type { FusionCore } from '../fusion-core.js';
 import { dense } from '../layers.js';
 import { denseWeights, type WeightStore } from '../weights.js';
-import { imageVector, textVector, vectorReads } from './rows.js';
+import { imageVector, textIsConstant, textVector, vectorReads } from './rows.js';
 
 /** `text-only`: `ReLU(W·t + b)` on the text vector. */
 export function textOnlyCore(config: FusionConfig, store: WeightStore): FusionCore {
@@ -12,7 +12,7 @@ export function textOnlyCore(config: FusionConfig, store: WeightStore): FusionCo
     fusesSubsets: false,
     reads: vectorReads(config, true, false),
     encode: (input) => ({ text: { t: textVector(config, input.text!) }, image: {} }),
-    fuse: (text) => ({ fused: tf.relu(dense(text.t!, w.kernel, w.bias, true)) as tf.Tensor2D }),
+    fuse: (text) => ({ fused: tf.relu(dense(text.t!, w.kernel, w.bias, textIsConstant(config))) as tf.Tensor2D }),
   };
 }
 

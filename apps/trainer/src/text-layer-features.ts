@@ -1,0 +1,122 @@
+// --finetune-text-layers k: the text encoder split at layer L − k. The frozen part (embeddings and
+// layers 0 … L − k − 1) runs once per post into the feature cache, as a text encoder whose id
+// carries `@layer<L − k>` (so caches of another k never mix); the top k layers and the pooler are
+// built from the same model.safetensors and train with the fusion model. Both halves are
+// @mmaux/fusion's TextEncoderLayers, so training, eval and `predict` on new posts compute the
+// frozen part with the same code (checked against the ONNX model in @mmaux/encoders' parity tests).
+import { createHfTokenizer, type HfEncoderWeights, loadHfEncoderWeights, type TextFeatureEncoder, type TextFeatures } from '@mmaux/encoders';
+import { TextEncoderLayers, type TextEncoderLayersConfig, textLayersConfigFromHf } from '@mmaux/fusion';
+import { createRng } from '@mmaux/losses';
+import * as tf from '@tensorflow/tfjs';
+import type { RunConfig } from './config.js';
+import { MmauxTrainerError } from './errors.js';
+
+/** Posts per pass of the frozen layers (memory: batch × length × hidden floats per layer). */
+const LOWER_BATCH = 16;
+
+/** The encoder's shape and the layer the cache stops at. */
+export interface TextLayerSplit {
+  encoder: TextEncoderLayersConfig;
+  /** k, the layers that train. */
+  trainable: number;
+  /** L − k: the cache holds the hidden state entering this layer. */
+  firstTrained: number;
+}
+
+function splitOf(config: Pick<RunConfig, 'finetuneTextLayers' | 'textEncoder'>, hfConfig: Record<string, unknown>): TextLayerSplit {
+  let encoder: TextEncoderLayersConfig;
+  try {
+    encoder = textLayersConfigFromHf(hfConfig);
+  } catch (err) {
+    throw new MmauxTrainerError('BAD_CONFIG', `--finetune-text-layers: ${config.textEncoder} is not an encoder the trainer can fine-tune: ${(err as Error).message}`, { cause: err });
+  }
+  const k = config.finetuneTextLayers!;
+  if (k > encoder.numLayers) {
+    throw new MmauxTrainerError('BAD_CONFIG', `--finetune-text-layers ${k}: ${config.textEncoder} has ${encoder.numLayers} layers; give 1–${encoder.numLayers}.`);
+  }
+  return { encoder, trainable: k, firstTrained: encoder.numLayers - k };
+}
+
+/** Reads the checkpoint (config.json + model.safetensors) of the run's text encoder. */
+async function readWeights(config: Pick<RunConfig, 'textEncoder'>): Promise<HfEncoderWeights> {
+  try {
+    return await loadHfEncoderWeights(config.textEncoder.slice(3));
+  } catch (err) {
+    throw new MmauxTrainerError('BAD_CONFIG', `--finetune-text-layers builds the trained layers from ${config.textEncoder}'s model.safetensors: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
+ * The text encoder of a `--finetune-text-layers k` run's cache: the tokenizer of the `hf:` model,
+ * then its embeddings and layers 0 … L − k − 1 (TextEncoderLayers with every weight frozen).
+ * `tokens` are the hidden states entering layer L − k at the real tokens, `pooled` the first
+ * token's (not read by a model with text layers).
+ */
+export async function createLowerLayersEncoder(config: Pick<RunConfig, 'finetuneTextLayers' | 'textEncoder' | 'maxLength'>): Promise<TextFeatureEncoder & { split: TextLayerSplit }> {
+  const tokenizer = await createHfTokenizer(config.textEncoder, { maxLength: config.maxLength });
+  const weights = await readWeights(config);
+  const split = splitOf(config, weights.config);
+  const { encoder, firstTrained } = split;
+  // At least one layer is built (a stack has one); with k = L the embeddings' output is hidden state 0.
+  const lower = new TextEncoderLayers({ ...encoder, numLayers: Math.max(firstTrained, 1) }, { trainableLayers: 'all', pooler: false, weights: weights.weights });
+  const h = encoder.hiddenSize;
+  let disposed = false;
+  return {
+    kind: 'text',
+    spec: config.textEncoder,
+    id: `${tokenizer.id}@layer${firstTrained}`,
+    dim: h,
+    maxLength: tokenizer.maxLength,
+    split,
+    async encode(texts: readonly string[]): Promise<TextFeatures> {
+      if (disposed) throw new MmauxTrainerError('TRAINING_FAILED', 'the lower-layers text encoder was disposed.');
+      const rows: Float32Array[] = [];
+      for (let s = 0; s < texts.length; s += LOWER_BATCH) {
+        const part = tokenizer.tokenize(texts.slice(s, s + LOWER_BATCH));
+        const { n, length } = part.shape;
+        const hidden = tf.tidy(() => {
+          const out = lower.forward(
+            { inputIds: tf.tensor2d(part.inputIds, [n, length], 'int32'), tokenTypeIds: tf.tensor2d(part.tokenTypeIds, [n, length], 'int32'), mask: tf.tensor2d(Float32Array.from(part.mask), [n, length]) },
+            { hiddenStates: true },
+          );
+          return out.hiddenStates![firstTrained]!.clone();
+        });
+        const values = (await hidden.data()) as Float32Array;
+        hidden.dispose();
+        for (let i = 0; i < n; i++) {
+          let real = 0;
+          while (real < length && part.mask[i * length + real] === 1) real++;
+          rows.push(values.slice(i * length * h, (i * length + real) * h));
+        }
+      }
+      const n = texts.length;
+      const length = rows.reduce((m, r) => Math.max(m, r.length / h), 0);
+      const tokens = new Float32Array(n * length * h);
+      const mask = new Uint8Array(n * length);
+      const pooled = new Float32Array(n * h);
+      rows.forEach((r, i) => {
+        tokens.set(r, i * length * h);
+        mask.fill(1, i * length, i * length + r.length / h);
+        pooled.set(r.subarray(0, h), i * h);
+      });
+      return { tokens, mask, pooled, shape: { n, length, dim: h } };
+    },
+    async dispose(): Promise<void> {
+      if (!disposed) {
+        disposed = true;
+        lower.dispose();
+      }
+    },
+  };
+}
+
+/**
+ * The trainable top of the run's text encoder, from its model.safetensors: layers L − k … L − 1,
+ * and the pooler where the model reads the pooled text vector (summary or ITC source `pooled`).
+ */
+export async function createTrainedTextLayers(config: Pick<RunConfig, 'finetuneTextLayers' | 'textEncoder' | 'seed'>, readsPooled: boolean): Promise<TextEncoderLayers> {
+  const weights = await readWeights(config);
+  const split = splitOf(config, weights.config);
+  // A checkpoint without a pooler (fill-mask RoBERTa) gets HF's initial values from this seed.
+  return new TextEncoderLayers(split.encoder, { trainableLayers: split.trainable, pooler: readsPooled, weights: weights.weights, rng: createRng(config.seed) });
+}

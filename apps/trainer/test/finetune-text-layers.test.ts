@@ -1,0 +1,106 @@
+// `--finetune-text-layers k` end to end, in process, with a tiny BERT written to a local folder
+// (tokenizer files, ONNX graph and model.safetensors, by @mmaux/encoders' test helper): training
+// caches the hidden states entering layer L − k under their own cache folder, the saved model
+// carries trained layers that differ from the pretrained ones, `predict` on new posts gives the
+// probabilities `eval` gives on the same posts, and k = 0 trains exactly as a run without the
+// setting.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { loadHfEncoderWeights } from '@mmaux/encoders';
+import { loadFusionModel } from '@mmaux/fusion';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeTinyBert } from '../../../packages/encoders/test/helpers/tiny-bert.js';
+import { predictCommand } from '../src/commands/predict.js';
+import type { CommandContext } from '../src/commands/context.js';
+import { resolveRunConfig } from '../src/config.js';
+import { loadRunData, splitPosts } from '../src/data.js';
+import { createLog } from '../src/progress.js';
+import { runTraining } from '../src/train-run.js';
+
+let root = '';
+let bert = '';
+const log = createLog({ quiet: true, tty: false, write: () => {}, now: () => 0 });
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'mmaux-finetune-'));
+  bert = await writeTinyBert(join(root, 'tiny-bert'), { modelType: 'bert', hidden: 32, heads: 2, intermediate: 48, layers: 3, maxPositions: 24, layerNormEps: 1e-12, seed: 1 });
+}, 60_000);
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+function settings(out: string, extra: Record<string, unknown> = {}) {
+  return resolveRunConfig({}, {
+    dataset: 'synthetic', task: 'sarcasm', size: 60, model: 'concat', hiddenDim: 16, epochs: 2, backend: 'cpu',
+    textEncoder: `hf:${bert}`, maxLength: 20, cacheDir: join(root, 'cache'), out: join(root, out), learningRate: 1e-3, ...extra,
+  });
+}
+
+function ctx(): CommandContext & { printed: unknown[] } {
+  const printed: unknown[] = [];
+  return { log, json: true, print: () => {}, printJson: (v) => printed.push(v), signal: new AbortController().signal, printed };
+}
+
+describe('mmaux train --finetune-text-layers', () => {
+  it('k = 1: caches layer-2 hidden states, trains layer 2 at --encoder-lr, saves it, and predict on new posts equals eval', async () => {
+    const config = settings('k1', { finetuneTextLayers: 1, encoderLr: 1e-3 });
+    const result = await runTraining(config, { log });
+    expect(result.bestEpoch).toBeGreaterThan(0);
+    // The cache holds the lower layers' features under an encoder id that names the layer.
+    const shards = readdirSync(join(root, 'cache'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.safetensors'));
+    const idOf = (f: string) => {
+      const bytes = readFileSync(join(root, 'cache', f));
+      return JSON.parse(bytes.subarray(8, 8 + Number(bytes.readBigUInt64LE(0))).toString('utf8')).__metadata__?.encoder_id as string;
+    };
+    const layerShard = shards.find((f) => idOf(f).endsWith('@layer2'));
+    expect(layerShard).toBeDefined();
+
+    const model = await loadFusionModel(join(config.out, 'best-model'));
+    try {
+      expect(model.textLayers?.firstLayer).toBe(2);
+      const pretrained = (await loadHfEncoderWeights(bert)).weights;
+      const name = 'encoder.layer.2.output.dense.weight';
+      const before = pretrained.get(`bert.${name}`)!.data;
+      const after = model.getWeight(name).dataSync();
+      expect(Array.from(after).some((v, i) => Math.abs(v - before[i]!) > 1e-6)).toBe(true);
+      expect(model.weightNames().some((n) => n.startsWith('encoder.layer.1.'))).toBe(false);
+    } finally {
+      model.dispose();
+    }
+
+    // predict on the test posts written as a new-posts file gives the probabilities of predictions.csv (eval of the best model).
+    const data = await loadRunData(config, log);
+    const test = splitPosts(data.posts).test.slice(0, 8);
+    const input = join(root, 'new.jsonl');
+    writeFileSync(input, test.map((p) => JSON.stringify({ id: p.id, text: p.text, image: p.imagePath })).join('\n'));
+    // Without the cached text features, predict computes them: the frozen lower layers run again.
+    await rm(dirname(join(root, 'cache', layerShard!)), { recursive: true, force: true });
+    const c = ctx();
+    await predictCommand.run([config.out, '--input', input], c);
+    const predicted = (c.printed[0] as { predictions: { id: string; probabilities: Record<string, number> }[] }).predictions;
+    const csv = readFileSync(join(config.out, 'predictions-test.csv'), 'utf8').trim().split('\n');
+    const header = csv[0]!.split(',');
+    const rows = new Map(csv.slice(1).map((line) => [line.split(',')[0]!, line.split(',')]));
+    expect(predicted).toHaveLength(test.length);
+    for (const p of predicted) {
+      const row = rows.get(p.id)!;
+      for (const [cls, prob] of Object.entries(p.probabilities)) expect(prob).toBeCloseTo(Number(row[header.indexOf(`p_${cls}`)]), 5);
+    }
+  }, 240_000);
+
+  it('k = 0 gives exactly the numbers of a run without the setting', async () => {
+    const a = await runTraining(settings('k0-default'), { log });
+    const b = await runTraining(settings('k0-explicit', { finetuneTextLayers: 0, encoderLr: 0.5, layerDecay: 0.3 }), { log });
+    expect(b.test).toEqual(a.test);
+    expect(readFileSync(join(root, 'k0-explicit', 'metrics.jsonl'), 'utf8').replace(/"seconds":[0-9.e-]+/g, '')).toBe(
+      readFileSync(join(root, 'k0-default', 'metrics.jsonl'), 'utf8').replace(/"seconds":[0-9.e-]+/g, ''),
+    );
+  }, 240_000);
+
+  it('refuses a k above the encoder\'s layers, a non-hf text encoder and all', async () => {
+    await expect(runTraining(settings('k9', { finetuneTextLayers: 9 }), { log })).rejects.toThrow(/has 3 layers; give 1–3/);
+    expect(() => settings('hash', { finetuneTextLayers: 1, textEncoder: 'builtin:text-hash' })).toThrow(/use --text-encoder hf:/);
+    expect(() => settings('all', { finetuneTextLayers: 'all' })).toThrow(/token ids in the feature cache/);
+    expect(existsSync(join(root, 'all'))).toBe(false);
+  }, 60_000);
+});

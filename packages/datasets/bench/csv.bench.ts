@@ -1,5 +1,5 @@
 /**
- * CSV reader benchmark for @mmaux/datasets (`tsx bench/csv.bench.ts`, part of `pnpm bench`):
+ * CSV reader benchmark for @mmaux/datasets (`pnpm exec tsx bench/csv.bench.ts`):
  * parseCsv and readCsvRecords on generated 200,000-row files (a manifest with quoted texts and
  * doubled quotes, TIR's backslash escapes, multi-line texts, rows of the wrong width) and the
  * recovery options the loaders use. Prints timings only; nothing here is asserted. Each figure

@@ -49,6 +49,13 @@ function ints(t: HfTensor | undefined, size: number): Int32Array {
  * @param options - `maxLength` (128) and where to look
  * @returns a tokenizer with a stable id
  * @throws MmauxEncoderError `MODEL_NOT_FOUND` (no config or tokenizer files), `INVALID_SPEC`
+ *
+ * @example
+ * ```ts
+ * let code = '';
+ * try { await createHfTokenizer('hf:/no/such/folder'); } catch (e) { code = (e as MmauxEncoderError).code; }
+ * code; // "MODEL_NOT_FOUND"
+ * ```
  */
 export async function createHfTokenizer(spec: string, options: HfTokenizerOptions = {}): Promise<HfTextTokenizer> {
   const fn = 'createHfTokenizer';

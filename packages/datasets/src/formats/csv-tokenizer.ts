@@ -92,10 +92,11 @@ function leadingBlankLines(text: string): number {
 
 /**
  * @internal An incremental CSV reader on csv-parse: feed it the input in chunks of any size, get
- * complete records back (the same records whatever the chunk sizes). RFC 4180 with csv-parse's `relax_quotes`: CRLF, LF and CR line ends, mixed;
- * quoted fields may hold delimiters, doubled quotes and line breaks; a quote inside a bare field
- * is kept, and so is a quoted field's text after its closing quote (quotes included); a leading
- * BOM is dropped; blank lines are skipped; rows may have any number of fields.
+ * complete records back (the same records whatever the chunk sizes). RFC 4180 with csv-parse's
+ * `relax_quotes`: CRLF, LF and CR line ends, mixed; quoted fields may hold delimiters, doubled
+ * quotes and line breaks; a quote inside a bare field is kept, and so is a quoted field's text
+ * after its closing quote (quotes included); a leading BOM is dropped; blank lines are skipped;
+ * rows may have any number of fields.
  */
 export class CsvTokenizer {
   private readonly delimiter: string;
@@ -249,7 +250,7 @@ export class CsvTokenizer {
       return null;
     };
     try {
-      parse(input, { ...this.options, bom: this.atStart && used === 0, on_record: onRecord });
+      parse(input, { ...this.options, bom: this.atStart, on_record: onRecord });
     } catch (e) {
       if (e === WAIT_FOR_MORE) return { used, again: false };
       if (e === READ_AGAIN) return { used, again: true };

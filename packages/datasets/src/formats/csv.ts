@@ -6,9 +6,10 @@ export type { CsvOptions, CsvRecord, UnclosedQuote } from './csv-tokenizer.js';
 
 /**
  * Parses CSV text with csv-parse (RFC 4180: quoted fields with doubled quotes, delimiters and
- * line breaks; CRLF, LF or CR line ends, even mixed; a leading BOM and blank lines ignored; stray
- * quotes kept as text, as csv-parse's `relax_quotes` does: `5" tall` and `"ab"cd` stay as written). With `backslashEscapes`,
- * `\"` and `\\` inside fields are also accepted, as in TIR's `textimage-data.csv`. With
+ * line breaks; CRLF, LF or CR line ends, even mixed; a leading BOM and blank lines ignored;
+ * stray quotes kept as text, as csv-parse's `relax_quotes` reads them: `5" tall` and `"ab"cd`
+ * stay as written; rows may have any number of fields). With `backslashEscapes`, `\"` and
+ * `\\` inside fields are also accepted, as in TIR's `textimage-data.csv`. With
  * `unclosedQuotes: 'recover'`, a quote left open does not fold the following rows into one
  * field: its row comes back with `unclosedQuote` (where it opens, which lines it would swallow)
  * and the next lines are read as rows.
@@ -18,7 +19,7 @@ export type { CsvOptions, CsvRecord, UnclosedQuote } from './csv-tokenizer.js';
  *   `unclosedQuotes` (`'error'`), `isRecord`
  * @returns every record, the header included (row 1)
  * @throws MmauxDatasetError `INVALID_FORMAT` for a quoted field that is never closed (naming its
- *   line; with `unclosedQuotes: 'recover'` only in the header)
+ *   line; with `unclosedQuotes: 'recover'` only in the header); `INVALID_OPTION` for a bad option
  *
  * @example
  * ```ts
@@ -39,7 +40,8 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvRecord[] {
 
 /**
  * Streams the records of a CSV file (UTF-8) without holding the file in memory: the memory
- * used is one read chunk plus the records not yet consumed. Same rules as {@link parseCsv}.
+ * used is one read chunk, the record being read (a field spanning chunks is held until it ends,
+ * at most twice its size) and the records not yet consumed. Same rules as {@link parseCsv}.
  *
  * @param file - path of the CSV file
  * @param options - `delimiter`, `backslashEscapes`, `unclosedQuotes`, `isRecord`

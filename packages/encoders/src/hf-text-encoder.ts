@@ -3,6 +3,7 @@ import { type HfEncoderOptions, type HfPooling, loadHfModel, tensorFloats } from
 import type { HfTensor, HfTokenizer } from './hf-runtime.js';
 import type { TextFeatureEncoder, TextFeatures } from './types.js';
 import { checkTexts, positiveInt } from './validate.js';
+import { paddedTextFeatures, type TextRow } from './text-rows.js';
 
 /** Options of a transformers.js text encoder. */
 export interface HfTextEncoderOptions extends HfEncoderOptions {
@@ -11,11 +12,6 @@ export interface HfTextEncoderOptions extends HfEncoderOptions {
    * @defaultValue 128
    */
   maxLength?: number;
-}
-
-interface RowOut {
-  tokens: Float32Array; // [len, D], real tokens only
-  pooled: Float32Array;
 }
 
 /**
@@ -41,7 +37,7 @@ export async function createHfTextEncoder(spec: string, options: HfTextEncoderOp
   const isTower = /^(clip|siglip)/.test(loaded.modelType);
   let pooling: HfPooling | undefined = loaded.pooling;
 
-  const runBatch = async (texts: string[]): Promise<RowOut[]> => {
+  const runBatch = async (texts: string[]): Promise<TextRow[]> => {
     const enc = tokenizer(texts, { padding: true, truncation: true, max_length: maxLength });
     const out = await model(enc);
     const lhs = out.last_hidden_state;
@@ -64,7 +60,7 @@ export async function createHfTextEncoder(spec: string, options: HfTextEncoderOp
       }
       pooler = tensorFloats(p);
     }
-    const rows: RowOut[] = [];
+    const rows: TextRow[] = [];
     for (let i = 0; i < b; i++) {
       const real: number[] = [];
       for (let p = 0; p < l; p++) if (Number(maskData[i * l + p]) !== 0) real.push(p);
@@ -105,19 +101,9 @@ export async function createHfTextEncoder(spec: string, options: HfTextEncoderOp
     async encode(texts: readonly string[]): Promise<TextFeatures> {
       checkTexts('textEncoder.encode', texts);
       if (disposed) throw new MmauxEncoderError('INVALID_INPUT', `textEncoder.encode: ${id} was disposed; create it again.`);
-      const rows: RowOut[] = [];
+      const rows: TextRow[] = [];
       for (let s = 0; s < texts.length; s += loaded.batchSize) rows.push(...(await runBatch(texts.slice(s, s + loaded.batchSize))));
-      const n = texts.length;
-      const length = rows.reduce((m, r) => Math.max(m, r.tokens.length / dim), 0);
-      const tokens = new Float32Array(n * length * dim);
-      const mask = new Uint8Array(n * length);
-      const pooled = new Float32Array(n * dim);
-      rows.forEach((r, i) => {
-        tokens.set(r.tokens, i * length * dim);
-        mask.fill(1, i * length, i * length + r.tokens.length / dim);
-        pooled.set(r.pooled, i * dim);
-      });
-      return { tokens, mask, pooled, shape: { n, length, dim } };
+      return paddedTextFeatures(rows, dim);
     },
     async dispose(): Promise<void> {
       if (!disposed) {

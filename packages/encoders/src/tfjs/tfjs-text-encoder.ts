@@ -10,11 +10,7 @@ import { loadTfjsRunner } from './tfjs-model.js';
 import type { TfjsTextEncoderOptions } from './tfjs-options.js';
 import { loadTfjsCore } from './tfjs-runtime.js';
 import type { TfjsTokenizer } from './unigram-tokenizer.js';
-
-interface Row {
-  tokens: Float32Array; // [len, D], real tokens only
-  pooled: Float32Array;
-}
+import { paddedTextFeatures, type TextRow } from '../text-rows.js';
 
 /**
  * @internal A TensorFlow.js text encoder (`tfjs:` spec): a graph or layers model that takes
@@ -72,7 +68,7 @@ export async function createTfjsTextEncoder(spec: string, location: string, node
     const id = `tfjs:${where.label};files=${source.fingerprint};node=${nodePart};${inPart};v=1`;
     let disposed = false;
 
-    const runBatch = async (texts: readonly string[], offset: number): Promise<Row[]> => {
+    const runBatch = async (texts: readonly string[], offset: number): Promise<TextRow[]> => {
       const b = texts.length;
       const r = await run(texts, fetch, offset);
       const P = plan.positions;
@@ -92,7 +88,7 @@ export async function createTfjsTextEncoder(spec: string, location: string, node
       const pooled = new Float32Array(b * dim);
       // Pooled over real tokens only (padding masked), as the model's own mask would.
       fillFeatures(plan, b, r.data[0]!, r.data[1] ?? null, positions, pooled, plan.positionsFrom === 'feature' && r.mask ? r.mask : undefined);
-      const rows: Row[] = [];
+      const rows: TextRow[] = [];
       for (let i = 0; i < b; i++) {
         let keep: number[];
         if (plan.positionsFrom === 'pooled') keep = [0];
@@ -114,19 +110,9 @@ export async function createTfjsTextEncoder(spec: string, location: string, node
       async encode(texts: readonly string[]): Promise<TextFeatures> {
         checkTexts('textEncoder.encode', texts);
         if (disposed) throw new MmauxEncoderError('INVALID_INPUT', `textEncoder.encode: ${id} was disposed; create it again.`);
-        const rows: Row[] = [];
+        const rows: TextRow[] = [];
         for (let s = 0; s < texts.length; s += batchSize) rows.push(...(await runBatch(texts.slice(s, s + batchSize), s)));
-        const n = texts.length;
-        const length = rows.reduce((m, row) => Math.max(m, row.tokens.length / dim), 0);
-        const tokens = new Float32Array(n * length * dim);
-        const mask = new Uint8Array(n * length);
-        const pooled = new Float32Array(n * dim);
-        rows.forEach((row, i) => {
-          tokens.set(row.tokens, i * length * dim);
-          mask.fill(1, i * length, i * length + row.tokens.length / dim);
-          pooled.set(row.pooled, i * dim);
-        });
-        return { tokens, mask, pooled, shape: { n, length, dim } };
+        return paddedTextFeatures(rows, dim);
       },
       async dispose(): Promise<void> {
         if (!disposed) {

@@ -5,9 +5,11 @@
 import type { Command, CommandContext } from './commands/context.js';
 import { DATA_CHECK_INFO } from './commands/data-check-help.js';
 import { EXTRACT_INFO } from './commands/extract-help.js';
+import { DEMO_INFO, GRID_INFO } from './commands/grid-help.js';
 import { EVAL_INFO, PREDICT_INFO } from './commands/predict-help.js';
 import { REPORT_INFO } from './commands/report-help.js';
 import { TRAIN_INFO } from './commands/train-help.js';
+import { WORKER_INFO } from './commands/worker-help.js';
 import type { TrainerErrorCode } from './errors.js';
 import { processLog } from './progress.js';
 
@@ -23,27 +25,15 @@ interface CommandEntry {
 
 /** Adding a command is one entry; its module is loaded only when it runs (or shows its help). */
 const COMMANDS: CommandEntry[] = [
-  {
-    name: 'demo',
-    summary: 'offline demo: synthetic posts, built-in encoders, attention model, base/+C/+M/+C+M × 3 seeds',
-    load: () => import('./commands/grid.js').then((m) => m.demoCommand),
-  },
+  { ...DEMO_INFO, load: () => import('./commands/grid.js').then((m) => m.demoCommand) },
   { ...DATA_CHECK_INFO, load: () => import('./commands/data.js').then((m) => m.dataCheckCommand) },
   { ...EXTRACT_INFO, load: () => import('./commands/extract.js').then((m) => m.extractCommand) },
   { ...TRAIN_INFO, load: () => import('./commands/train.js').then((m) => m.trainCommand) },
   { ...EVAL_INFO, load: () => import('./commands/predict.js').then((m) => m.evalCommand) },
   { ...PREDICT_INFO, load: () => import('./commands/predict.js').then((m) => m.predictCommand) },
-  {
-    name: 'grid',
-    summary: "the paper's study: data sets × models × {base, +C, +M, +C+M} × seeds (× training sizes)",
-    load: () => import('./commands/grid.js').then((m) => m.gridCommand),
-  },
+  { ...GRID_INFO, load: () => import('./commands/grid.js').then((m) => m.gridCommand) },
   { ...REPORT_INFO, load: () => import('./commands/report.js').then((m) => m.reportCommand) },
-  {
-    name: 'worker',
-    summary: 'take the jobs of queued studies (mmaux grid --queue) from Redis and run them',
-    load: () => import('./commands/worker.js').then((m) => m.workerCommand),
-  },
+  { ...WORKER_INFO, load: () => import('./commands/worker.js').then((m) => m.workerCommand) },
 ];
 
 /** Exit codes, as `--help` documents them. */

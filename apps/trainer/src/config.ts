@@ -1,6 +1,7 @@
 // A run's settings: the schema (keys, types, allowed values), the defaults per data set, and the
 // merge of defaults < config file < command-line flags. Every message names the key, the value
 // and what is allowed.
+import type { TfjsImagePreset } from '@mmaux/encoders';
 import type { FusionKind } from '@mmaux/fusion';
 import { MmauxTrainerError } from './errors.js';
 import type { Setting } from './run-files.js';
@@ -10,6 +11,11 @@ export type DatasetChoice = (typeof DATASET_CHOICES)[number];
 export const SYNTHETIC_TASK_CHOICES = ['relation', 'sentiment', 'sarcasm'] as const;
 export const BACKEND_CHOICES = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export const AUX_CHOICES = ['itc', 'itm'] as const;
+/**
+ * `@mmaux/encoders`' TFJS_IMAGE_PRESETS names, repeated so that validating a config never loads
+ * the encoders; test/cli-startup.test.ts checks that the two lists are equal.
+ */
+export const IMAGE_PRESET_CHOICES = ['mobilenet-v1', 'mobilenet-v2', 'mobilenet-v3', 'efficientnet', 'inception-v3', 'tfhub'] as const satisfies readonly TfjsImagePreset[];
 export type AuxLoss = (typeof AUX_CHOICES)[number];
 /**
  * `@mmaux/fusion`'s FUSION_KINDS, repeated so that validating a config (and `--help`) never loads
@@ -41,6 +47,14 @@ export interface RunConfig {
   allowEmptyClasses: boolean;
   textEncoder: string;
   imageEncoder: string;
+  /** `tfjs:` image encoders: the model family's input size and pixel range; null: the model's size, range [0, 1]. */
+  imagePreset: TfjsImagePreset | null;
+  /** `tfjs:` image encoders: square input side in pixels; null: the model's, else the preset's, else 224. */
+  imageSize: number | null;
+  /** `tfjs:` image encoders: pixels 0…255 map onto `LOW,HIGH` (e.g. `-1,1`); null: the preset's, else `0,1`. */
+  imageRange: string | null;
+  /** `tfjs:` image encoders: squash to the input size, or centre-crop; null: squash. */
+  imageResize: 'squash' | 'center-crop' | null;
   /** Longest text in tokens (the paper: 128). */
   maxLength: number;
   /** Root of the feature cache, shared by runs. */
@@ -52,9 +66,11 @@ export interface RunConfig {
    * Top layers of the text encoder (an `hf:` BERT/RoBERTa/XLM-R model) trained with the fusion
    * model: 0 keeps the encoder frozen (cached last hidden states, as before); k ≥ 1 caches the
    * hidden states entering layer L − k and trains layers L − k … L − 1 and the pooler; null is
-   * `all` (the embeddings too; not yet in the trainer).
+   * `all`: the cache holds token ids and the whole encoder, embeddings included, trains.
    */
   finetuneTextLayers: number | null;
+  /** With `finetuneTextLayers: all`: keep the word-embedding table frozen (XLM-R / Bernice's 250k-row table does not fit the wasm heap when trained). */
+  freezeWordEmbeddings: boolean;
   /** Learning rate of the fine-tuned text layers (the paper's 1e-5). */
   encoderLr: number;
   /** Layer-wise decay of the encoder's learning rate: layer i below the top trains at encoderLr · decay^i (1: one rate). */
@@ -121,11 +137,16 @@ export const RUN_SCHEMA: Record<keyof RunConfig, SettingKind> = {
   allowEmptyClasses: { type: 'boolean' },
   textEncoder: { type: 'string' },
   imageEncoder: { type: 'string' },
+  imagePreset: { type: 'enum', values: IMAGE_PRESET_CHOICES, nullable: true },
+  imageSize: { type: 'number', min: 1, integer: true, nullable: true },
+  imageRange: { type: 'string', nullable: true },
+  imageResize: { type: 'enum', values: ['squash', 'center-crop'], nullable: true },
   maxLength: { type: 'number', min: 1, max: 512, integer: true },
   cacheDir: { type: 'string' },
   cacheDtype: { type: 'enum', values: ['float32', 'float16'] },
   patchGrid: { type: 'number', min: 1, integer: true, nullable: true },
   finetuneTextLayers: { type: 'number', min: 0, integer: true, nullable: true },
+  freezeWordEmbeddings: { type: 'boolean' },
   encoderLr: { type: 'number', min: 0 },
   layerDecay: { type: 'number', min: 0, max: 1, exclusiveMin: true },
   model: { type: 'enum', values: MODEL_CHOICES },
@@ -185,11 +206,16 @@ export function defaultRunConfig(dataset: DatasetChoice = 'synthetic'): RunConfi
     allowEmptyClasses: false,
     textEncoder: 'builtin:text-hash',
     imageEncoder: 'builtin:image-patches',
+    imagePreset: null,
+    imageSize: null,
+    imageRange: null,
+    imageResize: null,
     maxLength: 128,
     cacheDir: '.mmaux/features',
     cacheDtype: 'float32',
     patchGrid: null,
     finetuneTextLayers: 0,
+    freezeWordEmbeddings: false,
     encoderLr: 1e-5,
     layerDecay: 1,
     model: 'attention',
@@ -307,18 +333,42 @@ export function resolveRunConfig(fromFile: Record<string, unknown>, fromFlags: R
   if ((c.model === 'text-only' || c.model === 'image-only') && c.aux.length > 0) {
     throw new MmauxTrainerError('BAD_CONFIG', `model ${c.model} sees one modality, so aux ${c.aux.join(',')} (image-text losses) cannot apply; use --aux none.`);
   }
+  checkImageOptions(c);
   if (c.finetuneTextLayers !== 0) {
     const flag = `--finetune-text-layers ${c.finetuneTextLayers ?? 'all'}`;
     if (!c.textEncoder.startsWith('hf:')) {
       throw new MmauxTrainerError('BAD_CONFIG', `${flag} trains layers of a BERT-family text encoder, built from its model.safetensors: use --text-encoder hf:<hub id or folder> (got ${c.textEncoder}), or --finetune-text-layers 0.`);
     }
     if (c.model === 'image-only') throw new MmauxTrainerError('BAD_CONFIG', `${flag}: model image-only reads no text; use --finetune-text-layers 0.`);
-    if (c.finetuneTextLayers === null) {
-      throw new MmauxTrainerError('BAD_CONFIG', `${flag}: training the embeddings too needs token ids in the feature cache, which the trainer does not store yet; give a number of top layers (e.g. 2), or use TextEncoderLayers with trainableLayers 'all' from @mmaux/fusion directly.`);
+    if (c.finetuneTextLayers === null && c.cacheDtype === 'float16') {
+      throw new MmauxTrainerError('BAD_CONFIG', `${flag} caches token ids, which float16 holds exactly only up to 2048; use --cache-dtype float32 (ids take 4 bytes a token).`);
     }
+  }
+  if (c.freezeWordEmbeddings && c.finetuneTextLayers !== null) {
+    throw new MmauxTrainerError('BAD_CONFIG', `--freeze-word-embeddings applies to --finetune-text-layers all (got ${c.finetuneTextLayers}: the embeddings are then frozen anyway); drop it, or use --finetune-text-layers all.`);
   }
   if (c.out === '') c.out = defaultRunDir(c);
   return c;
+}
+
+/** The `tfjs:` image encoder's options apply to that encoder only; `imageRange` is two numbers. */
+function checkImageOptions(c: RunConfig): void {
+  const given = (['imagePreset', 'imageSize', 'imageRange', 'imageResize'] as const).filter((k) => c[k] !== null && c[k] !== undefined);
+  if (given.length > 0 && !c.imageEncoder.startsWith('tfjs:')) {
+    const flags = given.map((k) => `--${kebab(k)}`).join(', ');
+    throw new MmauxTrainerError('BAD_CONFIG', `${flags} set the input of a tfjs: image encoder; ${c.imageEncoder} has its own image processor. Drop ${given.length > 1 ? 'them' : 'it'}, or use --image-encoder tfjs:<model.json>.`);
+  }
+  if (c.imageRange !== null && c.imageRange !== undefined) imageRangeOf(c.imageRange);
+}
+
+/** `LOW,HIGH` (e.g. `-1,1`) as two different finite numbers. */
+export function imageRangeOf(text: string): [number, number] {
+  const parts = text.split(',').map((p) => p.trim());
+  const [low, high] = parts.map(Number) as [number, number];
+  if (parts.length !== 2 || parts.some((p) => p === '') || !Number.isFinite(low) || !Number.isFinite(high) || low === high) {
+    throw new MmauxTrainerError('BAD_CONFIG', `imageRange "${text}" is not LOW,HIGH (two different numbers that pixels 0…255 map onto); give e.g. -1,1 (MobileNet v1/v2), 0,1 (TF Hub) or 0,255.`);
+  }
+  return [low, high];
 }
 
 /** `runs/<dataset>-<model>-<setting>-seed<seed>` (relative to the working directory). */

@@ -11,16 +11,17 @@ import {
   type ImageFeatures,
   type TextFeatureEncoder,
   type TextFeatures,
+  type TfjsImageEncoderOptions,
 } from '@mmaux/encoders';
-import type { FusionInput, InputReads } from '@mmaux/fusion';
+import type { FusionInput, InputReads, TextLayersFusionInput } from '@mmaux/fusion';
 import * as tf from '@tensorflow/tfjs';
 import { resolve } from 'node:path';
-import type { RunConfig } from './config.js';
+import { imageRangeOf, type RunConfig } from './config.js';
 import { badImagePolicy } from './data.js';
 import { MmauxTrainerError } from './errors.js';
 import type { Log } from './progress.js';
 import { strictImageError } from './skips.js';
-import { createLowerLayersEncoder } from './text-layer-features.js';
+import { createLowerLayersEncoder, finetunedTextLayers } from './text-layer-features.js';
 
 /** What a model reads of its inputs (`FusionModel.reads`). */
 export type { InputReads };
@@ -50,7 +51,7 @@ export interface FeatureSource {
    * (`'first'`) or a zero placeholder (`'none'`, the model reads `pooled` only); the same for the
    * image patches (`[N, P, D]`, or `[N, 1, D]`). Only what is built is read from the cache.
    */
-  batch(posts: readonly EncodablePost[], reads?: InputReads): Promise<FusionInput>;
+  batch(posts: readonly EncodablePost[], reads?: InputReads): Promise<FusionInput | TextLayersFusionInput>;
   /** Each post's text length in tokens, from the cache's index (no token is read). */
   textLengths(posts: readonly EncodablePost[]): Promise<number[]>;
   /** Closes the cache and the encoders. */
@@ -81,15 +82,26 @@ export function openCache(config: Pick<RunConfig, 'cacheDir' | 'cacheDtype' | 'p
   });
 }
 
+type ImageOptionKey = 'imagePreset' | 'imageSize' | 'imageRange' | 'imageResize';
+
+/** The `--image-preset/-size/-range/-resize` settings as a `tfjs:` image encoder's options (a run saved before them has none). */
+export function imageEncoderOptions(config: Partial<Pick<RunConfig, ImageOptionKey>>): TfjsImageEncoderOptions {
+  return {
+    ...(config.imagePreset ? { preset: config.imagePreset } : {}),
+    ...(config.imageSize ? { size: config.imageSize } : {}),
+    ...(config.imageRange ? { range: imageRangeOf(config.imageRange) } : {}),
+    ...(config.imageResize ? { resize: config.imageResize } : {}),
+  };
+}
+
 /**
  * Creates the run's two encoders. With `--finetune-text-layers k` (k ≥ 1) the text encoder is the
  * frozen part below layer L − k (its hidden states are what the cache holds, under an id that
  * names the layer); the top k layers belong to the model.
  */
-export async function createEncoders(config: Pick<RunConfig, 'textEncoder' | 'imageEncoder' | 'maxLength'> & Partial<Pick<RunConfig, 'finetuneTextLayers'>>): Promise<{ text: TextFeatureEncoder; image: ImageFeatureEncoder }> {
-  const finetune = config.finetuneTextLayers ?? 0;
-  const text = finetune === 0 ? await createTextEncoder(config.textEncoder, { maxLength: config.maxLength }) : await createLowerLayersEncoder({ ...config, finetuneTextLayers: finetune });
-  const image = await createImageEncoder(config.imageEncoder);
+export async function createEncoders(config: Pick<RunConfig, 'textEncoder' | 'imageEncoder' | 'maxLength'> & Partial<Pick<RunConfig, 'finetuneTextLayers' | ImageOptionKey>>): Promise<{ text: TextFeatureEncoder; image: ImageFeatureEncoder }> {
+  const text = finetunedTextLayers(config) === 0 ? await createTextEncoder(config.textEncoder, { maxLength: config.maxLength }) : await createLowerLayersEncoder({ ...config, finetuneTextLayers: config.finetuneTextLayers! });
+  const image = await createImageEncoder(config.imageEncoder, imageEncoderOptions(config));
   return { text, image };
 }
 
@@ -142,7 +154,7 @@ export async function prepareFeatures(config: RunConfig, posts: readonly Encodab
       // 'first' / 'none' read one row (or only the pooled vector) per post from the cache: [N, 1, D].
       const text = (await cache.read(encoders.text, keysFor(batch, 'text'), { sequence: reads.textTokens })) as TextFeatures;
       const image = (await cache.read(encoders.image, keysFor(batch, 'image'), { sequence: reads.imagePatches })) as ImageFeatures;
-      return toTensors(text, image);
+      return toTensors(text, image, { tokenIds: 'tokenIds' in encoders.text });
     },
     textLengths: async (batch) => {
       const entries = await cache.get(encoders.text, keysFor(batch, 'text'), { sequence: 'none' });
@@ -155,16 +167,18 @@ export async function prepareFeatures(config: RunConfig, posts: readonly Encodab
   };
 }
 
-/** Encoder output (plain arrays) as the tensors a fusion model reads. */
-export function toTensors(text: TextFeatures, image: ImageFeatures): FusionInput {
+/**
+ * Encoder output (plain arrays) as the tensors a fusion model reads; with `tokenIds` (the cache of
+ * a `--finetune-text-layers all` run) the text is `{ inputIds, mask }` for the model's embeddings.
+ */
+export function toTensors(text: TextFeatures, image: ImageFeatures, options: { tokenIds?: boolean } = {}): FusionInput | TextLayersFusionInput {
   const { n, length, dim } = text.shape;
   const { patches, dim: imageDim } = image.shape;
+  const mask = tf.tensor2d(Float32Array.from(text.mask), [n, length]);
   return {
-    text: {
-      tokens: tf.tensor3d(text.tokens, [n, length, dim]),
-      mask: tf.tensor2d(Float32Array.from(text.mask), [n, length]),
-      pooled: tf.tensor2d(text.pooled, [n, dim]),
-    },
+    text: options.tokenIds
+      ? { inputIds: tf.tensor2d(Int32Array.from(text.tokens), [n, length], 'int32'), mask }
+      : { tokens: tf.tensor3d(text.tokens, [n, length, dim]), mask, pooled: tf.tensor2d(text.pooled, [n, dim]) },
     image: {
       patches: tf.tensor3d(image.patches, [n, patches, imageDim]),
       pooled: tf.tensor2d(image.pooled, [n, imageDim]),
@@ -173,6 +187,7 @@ export function toTensors(text: TextFeatures, image: ImageFeatures): FusionInput
 }
 
 /** Frees a batch's tensors. */
-export function disposeInput(input: FusionInput): void {
-  tf.dispose([input.text?.tokens, input.text?.mask, input.text?.pooled, input.image?.patches, input.image?.pooled].filter((t) => t !== undefined) as tf.Tensor[]);
+export function disposeInput(input: FusionInput | TextLayersFusionInput): void {
+  const text = input.text as Partial<Record<'tokens' | 'hidden' | 'inputIds' | 'tokenTypeIds' | 'mask' | 'pooled', tf.Tensor>> | undefined;
+  tf.dispose([text?.tokens, text?.hidden, text?.inputIds, text?.tokenTypeIds, text?.mask, text?.pooled, input.image?.patches, input.image?.pooled].filter((t) => t !== undefined) as tf.Tensor[]);
 }

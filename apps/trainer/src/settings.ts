@@ -87,6 +87,16 @@ const SETTING_DOCS: Record<keyof RunConfig, SettingDoc> = {
     description: 'the image encoder: built-in pixel patches (offline), a transformers.js model or a TF.js graph model',
     forms: ['builtin:image-patches', ENCODER_FORMS.hf, ENCODER_FORMS.tfjs],
   },
+  imagePreset: {
+    group: 'encoders',
+    value: 'NAME',
+    description: "tfjs: image encoders: the model family's input size and pixel range (mobilenet-v1/v2: 224, [-1, 1]; inception-v3: 299; tfhub: [0, 1])",
+    whenNull: "the model's input size (224 when it fixes none), range 0,1",
+    nullWord: 'null',
+  },
+  imageSize: { group: 'encoders', description: 'tfjs: image encoders: square input side in pixels, for models that fix none', whenNull: "the model's, else the preset's, else 224", nullWord: 'null' },
+  imageRange: { group: 'encoders', value: 'LOW,HIGH', description: 'tfjs: image encoders: pixels 0…255 map linearly onto LOW…HIGH (-1,1 · 0,1 · 0,255)', whenNull: "the preset's, else 0,1" },
+  imageResize: { group: 'encoders', description: 'tfjs: image encoders: squash to the input size (as tfjs-models do) or centre-crop the shorter side', whenNull: 'squash', nullWord: 'null' },
   maxLength: { group: 'encoders', description: 'longest text in tokens; longer texts are cut (the paper: 128)' },
   cacheDir: { group: 'encoders', value: 'DIR', description: 'root of the feature cache, shared by runs' },
   cacheDtype: { group: 'encoders', description: 'how cached features are stored; float16 halves the cache' },
@@ -94,9 +104,10 @@ const SETTING_DOCS: Record<keyof RunConfig, SettingDoc> = {
   finetuneTextLayers: {
     group: 'encoders',
     description: 'top layers of an hf: text encoder trained with the model (0: frozen; the cache holds the hidden states entering layer L − k)',
-    whenNull: 'the whole encoder, embeddings included (not yet in the trainer)',
+    whenNull: 'the whole encoder, embeddings included (the cache holds token ids)',
     nullWord: 'all',
   },
+  freezeWordEmbeddings: { group: 'encoders', description: 'with --finetune-text-layers all: keep the word-embedding table frozen (needed for XLM-R/Bernice on wasm: the trained 250k-row table overflows its 4 GiB heap)' },
   encoderLr: { group: 'optimisation', description: 'AdamW learning rate of the fine-tuned text layers (the paper: 1e-5)' },
   layerDecay: { group: 'optimisation', description: 'layer-wise decay of the encoder learning rate: each layer below the top trains at decay × the one above' },
 

@@ -4,7 +4,9 @@
 // built from the same model.safetensors and train with the fusion model. Both halves are
 // @mmaux/fusion's TextEncoderLayers, so training, eval and `predict` on new posts compute the
 // frozen part with the same code (checked against the ONNX model in @mmaux/encoders' parity tests).
-import { createHfTokenizer, type HfEncoderWeights, loadHfEncoderWeights, type TextFeatureEncoder, type TextFeatures } from '@mmaux/encoders';
+// With `all` nothing is frozen: the cache holds the tokenizer's ids (id `@ids`), and the whole
+// encoder, embeddings included, trains.
+import { createHfTokenizer, type HfEncoderWeights, type HfTextTokenizer, loadHfEncoderWeights, type TextFeatureEncoder, type TextFeatures } from '@mmaux/encoders';
 import { TextEncoderLayers, type TextEncoderLayersConfig, textLayersConfigFromHf } from '@mmaux/fusion';
 import { createRng } from '@mmaux/losses';
 import * as tf from '@tensorflow/tfjs';
@@ -17,10 +19,15 @@ const LOWER_BATCH = 16;
 /** The encoder's shape and the layer the cache stops at. */
 export interface TextLayerSplit {
   encoder: TextEncoderLayersConfig;
-  /** k, the layers that train. */
-  trainable: number;
+  /** k, the layers that train ('all': the embeddings too). */
+  trainable: number | 'all';
   /** L − k: the cache holds the hidden state entering this layer. */
   firstTrained: number;
+}
+
+/** The run's --finetune-text-layers: 0 (frozen; also for a run saved before the setting), k or 'all'. */
+export function finetunedTextLayers(config: Partial<Pick<RunConfig, 'finetuneTextLayers'>>): number | 'all' {
+  return config.finetuneTextLayers === undefined ? 0 : (config.finetuneTextLayers ?? 'all');
 }
 
 function splitOf(config: Pick<RunConfig, 'finetuneTextLayers' | 'textEncoder'>, hfConfig: Record<string, unknown>): TextLayerSplit {
@@ -30,7 +37,8 @@ function splitOf(config: Pick<RunConfig, 'finetuneTextLayers' | 'textEncoder'>, 
   } catch (err) {
     throw new MmauxTrainerError('BAD_CONFIG', `--finetune-text-layers: ${config.textEncoder} is not an encoder the trainer can fine-tune: ${(err as Error).message}`, { cause: err });
   }
-  const k = config.finetuneTextLayers!;
+  const k = finetunedTextLayers(config);
+  if (k === 'all') return { encoder, trainable: 'all', firstTrained: 0 };
   if (k > encoder.numLayers) {
     throw new MmauxTrainerError('BAD_CONFIG', `--finetune-text-layers ${k}: ${config.textEncoder} has ${encoder.numLayers} layers; give 1–${encoder.numLayers}.`);
   }
@@ -52,8 +60,9 @@ async function readWeights(config: Pick<RunConfig, 'textEncoder'>): Promise<HfEn
  * `tokens` are the hidden states entering layer L − k at the real tokens, `pooled` the first
  * token's (not read by a model with text layers).
  */
-export async function createLowerLayersEncoder(config: Pick<RunConfig, 'finetuneTextLayers' | 'textEncoder' | 'maxLength'>): Promise<TextFeatureEncoder & { split: TextLayerSplit }> {
+export async function createLowerLayersEncoder(config: Pick<RunConfig, 'finetuneTextLayers' | 'textEncoder' | 'maxLength'>): Promise<TextFeatureEncoder & { tokenIds?: true }> {
   const tokenizer = await createHfTokenizer(config.textEncoder, { maxLength: config.maxLength });
+  if (finetunedTextLayers(config) === 'all') return tokenIdsEncoder(tokenizer);
   const weights = await readWeights(config);
   const split = splitOf(config, weights.config);
   const { encoder, firstTrained } = split;
@@ -67,7 +76,6 @@ export async function createLowerLayersEncoder(config: Pick<RunConfig, 'finetune
     id: `${tokenizer.id}@layer${firstTrained}`,
     dim: h,
     maxLength: tokenizer.maxLength,
-    split,
     async encode(texts: readonly string[]): Promise<TextFeatures> {
       if (disposed) throw new MmauxTrainerError('TRAINING_FAILED', 'the lower-layers text encoder was disposed.');
       const rows: Float32Array[] = [];
@@ -111,12 +119,42 @@ export async function createLowerLayersEncoder(config: Pick<RunConfig, 'finetune
 }
 
 /**
+ * The "encoder" of a `--finetune-text-layers all` run's cache: the tokenizer's ids of each text's
+ * real tokens as `[N, T, 1]` float32 tokens (exact: ids stay below 2^24; the config refuses a
+ * float16 cache), for the fusion model's embeddings to read as `inputIds`.
+ */
+function tokenIdsEncoder(tokenizer: HfTextTokenizer): TextFeatureEncoder & { tokenIds: true } {
+  return {
+    kind: 'text',
+    spec: tokenizer.spec,
+    id: `${tokenizer.id}@ids`,
+    dim: 1,
+    maxLength: tokenizer.maxLength,
+    tokenIds: true,
+    async encode(texts: readonly string[]): Promise<TextFeatures> {
+      const { inputIds, mask, shape } = tokenizer.tokenize(texts);
+      const { n, length } = shape;
+      const pooled = new Float32Array(n);
+      for (let i = 0; i < n; i++) pooled[i] = inputIds[i * length]!;
+      return { tokens: Float32Array.from(inputIds), mask, pooled, shape: { n, length, dim: 1 } };
+    },
+    async dispose(): Promise<void> {},
+  };
+}
+
+/**
  * The trainable top of the run's text encoder, from its model.safetensors: layers L − k … L − 1,
  * and the pooler where the model reads the pooled text vector (summary or ITC source `pooled`).
  */
-export async function createTrainedTextLayers(config: Pick<RunConfig, 'finetuneTextLayers' | 'textEncoder' | 'seed'>, readsPooled: boolean): Promise<TextEncoderLayers> {
+export async function createTrainedTextLayers(config: Pick<RunConfig, 'finetuneTextLayers' | 'textEncoder' | 'seed' | 'freezeWordEmbeddings'>, readsPooled: boolean): Promise<TextEncoderLayers> {
   const weights = await readWeights(config);
   const split = splitOf(config, weights.config);
   // A checkpoint without a pooler (fill-mask RoBERTa) gets HF's initial values from this seed.
-  return new TextEncoderLayers(split.encoder, { trainableLayers: split.trainable, pooler: readsPooled, weights: weights.weights, rng: createRng(config.seed) });
+  return new TextEncoderLayers(split.encoder, {
+    trainableLayers: split.trainable,
+    pooler: readsPooled,
+    weights: weights.weights,
+    rng: createRng(config.seed),
+    ...(split.trainable === 'all' && config.freezeWordEmbeddings ? { freezeWordEmbeddings: true } : {}),
+  });
 }

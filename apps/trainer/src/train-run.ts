@@ -20,7 +20,7 @@ import type { Log } from './progress.js';
 import { type EpochRecord, RUN_FILES, type RunResult } from './run-files.js';
 import { lengthGroupedBatches } from './length-groups.js';
 import { chunk, shuffleInPlace } from './shuffle.js';
-import { createTrainedTextLayers } from './text-layer-features.js';
+import { createTrainedTextLayers, finetunedTextLayers } from './text-layer-features.js';
 import { checkTrainingClasses, extractSkips, loadSkips, logSkipSummary, withoutSkippedImages } from './skips.js';
 import { writeReport } from './report/index.js';
 
@@ -157,11 +157,16 @@ async function trainAndScore(config: RunConfig, inputs: RunInputs): Promise<RunR
     ({ model, state, optimizer } = await loadCheckpoint(checkpointDir, optimizerFor));
     log.info(`resuming after epoch ${state.epoch} of ${config.epochs}`);
   } else {
-    const textLayers = (config.finetuneTextLayers ?? 0) === 0 ? undefined : await createTrainedTextLayers(config, summary === 'pooled' || config.itcSource === 'pooled');
-    if (textLayers !== undefined) log.info(`text encoder: layers ${textLayers.firstLayer}–${textLayers.config.numLayers - 1}${textLayers.hasPooler ? ' and the pooler' : ''} train at ${config.encoderLr}${config.layerDecay < 1 ? ` (layer decay ${config.layerDecay})` : ''}; the cache holds the hidden states entering layer ${textLayers.firstLayer}`);
+    const textLayers = finetunedTextLayers(config) === 0 ? undefined : await createTrainedTextLayers(config, summary === 'pooled' || config.itcSource === 'pooled');
+    if (textLayers !== undefined) {
+      const trained = textLayers.hasEmbeddings ? `the embeddings${config.freezeWordEmbeddings ? ' (word table frozen)' : ''}, layers 0` : `layers ${textLayers.firstLayer}`;
+      const cached = textLayers.hasEmbeddings ? 'token ids' : `the hidden states entering layer ${textLayers.firstLayer}`;
+      log.info(`text encoder: ${trained}–${textLayers.config.numLayers - 1}${textLayers.hasPooler ? ' and the pooler' : ''} train at ${config.encoderLr}${config.layerDecay < 1 ? ` (layer decay ${config.layerDecay})` : ''}; the cache holds ${cached}`);
+    }
     model = createFusionModel(config.model, {
       ...(textLayers === undefined ? {} : { textLayers }),
-      textDim: features.textDim,
+      // An ids cache (`all`) has dim 1; the fusion layers read the encoder's hidden states.
+      textDim: textLayers?.config.hiddenSize ?? features.textDim,
       imageDim: features.imageDim,
       numClasses,
       seed: config.seed,

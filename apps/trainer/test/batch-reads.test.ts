@@ -44,10 +44,13 @@ const values = (t: tf.Tensor) => t.arraySync();
 /** Position 0 along axis 1 of `[N, L, D]`, as nested arrays. */
 const firstOf = (t: tf.Tensor3D) => tf.tidy(() => tf.slice(t, [0, 0, 0], [t.shape[0], 1, t.shape[2]]).arraySync());
 
+/** A batch of frozen features (no text layers): always `{ tokens, mask, pooled }` text. */
+const frozenBatch = async (posts: Parameters<FeatureSource['batch']>[0], reads?: InputReads) => (await features.batch(posts, reads)) as FusionInput;
+
 describe('FeatureSource.batch(posts, reads)', () => {
   it("builds [N, L, D] padded to the batch's longest text and [N, P, D] patches by default", async () => {
     const posts = data.posts.slice(0, 8);
-    const full = await features.batch(posts);
+    const full = await frozenBatch(posts);
     try {
       const [n, l, d] = full.text!.tokens.shape;
       expect([n, d]).toEqual([8, features.textDim]);
@@ -63,10 +66,10 @@ describe('FeatureSource.batch(posts, reads)', () => {
 
   it("'first' gives token / patch 0 as [N, 1, D] with a [N, 1] mask, 'none' a zero placeholder; pooled unchanged", async () => {
     const posts = data.posts.slice(3, 13);
-    const full = await features.batch(posts, { textTokens: 'all', imagePatches: 'all' });
-    const first = await features.batch(posts, { textTokens: 'first', imagePatches: 'first' });
-    const none = await features.batch(posts, { textTokens: 'none', imagePatches: 'none' });
-    const attention = await features.batch(posts, { textTokens: 'first', imagePatches: 'all' });
+    const full = await frozenBatch(posts, { textTokens: 'all', imagePatches: 'all' });
+    const first = await frozenBatch(posts, { textTokens: 'first', imagePatches: 'first' });
+    const none = await frozenBatch(posts, { textTokens: 'none', imagePatches: 'none' });
+    const attention = await frozenBatch(posts, { textTokens: 'first', imagePatches: 'all' });
     try {
       const D = features.textDim;
       const V = features.imageDim;
@@ -130,13 +133,13 @@ describe('a training run reading only what the model reads', () => {
         ...features,
         batch: async (posts, r) => {
           asked.push(r);
-          const input = await features.batch(posts, r);
+          const input = await frozenBatch(posts, r);
           shapes.add(`${input.text!.tokens.shape[1]}x${input.image!.patches.shape[1]}`);
           return input;
         },
       };
       // The reference: every token and patch, whatever the model reads (today's behaviour).
-      const everything: FeatureSource = { ...features, batch: (posts): Promise<FusionInput> => features.batch(posts) };
+      const everything: FeatureSource = { ...features, batch: (posts) => features.batch(posts) };
       await runTraining({ ...config, out: join(root, `${model}-${summary}-lean`) }, { log, data, features: lean });
       await runTraining({ ...config, out: join(root, `${model}-${summary}-all`) }, { log, data, features: everything });
       expect(asked.length).toBeGreaterThan(0);
@@ -154,7 +157,7 @@ describe('a training run reading only what the model reads', () => {
 describe('--group-by-length', () => {
   it("textLengths gives each post's length from the cache index, as a full read's mask says", async () => {
     const posts = data.posts.slice(0, 10);
-    const full = await features.batch(posts);
+    const full = await frozenBatch(posts);
     try {
       const fromMask = (values(full.text!.mask) as number[][]).map((row) => row.reduce((a, b) => a + b, 0));
       expect(await features.textLengths(posts)).toEqual(fromMask);

@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DATASET_NAMES, generateSyntheticDataset } from '@mmaux/datasets';
+import { TFJS_IMAGE_PRESETS } from '@mmaux/encoders';
 import { FUSION_KINDS } from '@mmaux/fusion';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dataCheckCommand } from '../src/commands/data.js';
@@ -15,7 +16,7 @@ import { evalCommand, predictCommand } from '../src/commands/predict.js';
 import { reportCommand } from '../src/commands/report.js';
 import { trainCommand } from '../src/commands/train.js';
 import { workerCommand } from '../src/commands/worker.js';
-import { DATASET_CHOICES, MODEL_CHOICES } from '../src/config.js';
+import { DATASET_CHOICES, IMAGE_PRESET_CHOICES, MODEL_CHOICES } from '../src/config.js';
 import { CLI, mmaux, workDir } from './cli-helpers.js';
 
 const HEAVY = /@tensorflow|tfjs|onnxruntime|@huggingface|transformers/;
@@ -69,11 +70,11 @@ function loadsOf(name: string, ...args: string[]): { code: number | null; stdout
 const packages = (modules: string[]) => modules.filter((m) => m.includes('/node_modules/') || /\/packages\/[^/]+\/dist\//.test(m));
 
 describe('what each command loads', () => {
-  it('mmaux --help and mmaux train --help load no package at all', () => {
-    for (const args of [['--help'], ['train', '--help']]) {
+  it('mmaux --help and every command\'s --help load no package at all', () => {
+    for (const args of [['--help'], ['train', '--help'], ['grid', '--help'], ['demo', '--help'], ['worker', '--help']]) {
       const r = loadsOf(args.join('-'), ...args);
       expect(r.code, args.join(' ')).toBe(0);
-      expect(r.stdout).toMatch(/^Usage: mmaux/);
+      expect(r.stdout, args.join(' ')).toMatch(/^Usage: mmaux/);
       // The recorder saw the CLI's own chunks, so an empty package list is not a silent recorder.
       expect(r.modules.some((m) => m.includes('/dist/cli.js'))).toBe(true);
       expect(packages(r.modules), args.join(' ')).toEqual([]);
@@ -132,8 +133,9 @@ describe('the command registry', () => {
 });
 
 describe('constants kept light', () => {
-  it("MODEL_CHOICES is @mmaux/fusion's FUSION_KINDS", () => {
+  it("MODEL_CHOICES is @mmaux/fusion's FUSION_KINDS, IMAGE_PRESET_CHOICES @mmaux/encoders' TFJS_IMAGE_PRESETS", () => {
     expect([...MODEL_CHOICES]).toEqual([...FUSION_KINDS]);
+    expect([...IMAGE_PRESET_CHOICES]).toEqual(Object.keys(TFJS_IMAGE_PRESETS));
   });
 
   it("DATASET_CHOICES are @mmaux/datasets' data sets and synthetic", () => {

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { loadHfEncoderWeights } from '@mmaux/encoders';
+import { createHfTokenizer, FeatureCache, loadHfEncoderWeights, textKey } from '@mmaux/encoders';
 import { loadFusionModel } from '@mmaux/fusion';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeTinyBert } from '../../../packages/encoders/test/helpers/tiny-bert.js';
@@ -97,10 +97,71 @@ describe('mmaux train --finetune-text-layers', () => {
     );
   }, 240_000);
 
-  it('refuses a k above the encoder\'s layers, a non-hf text encoder and all', async () => {
+  it('all: caches token ids, trains the embeddings and every layer, and predict on new posts equals eval', async () => {
+    const config = settings('all', { finetuneTextLayers: 'all', encoderLr: 1e-3, cacheDir: join(root, 'cache-all') });
+    expect(config.finetuneTextLayers).toBeNull();
+    await runTraining(config, { log });
+    // The cache holds the tokenizer's ids as [N, T, 1] float32 tokens, under an id that says so.
+    const cache = new FeatureCache(join(root, 'cache-all'), { store: 'tokens' });
+    const tokenizer = await createHfTokenizer(`hf:${bert}`, { maxLength: 20 });
+    const ids = { kind: 'text' as const, id: `${tokenizer.id}@ids`, spec: `hf:${bert}`, dim: 1, maxLength: 20, encode: async () => { throw new Error('not used'); }, dispose: async () => {} };
+    const data = await loadRunData(config, log);
+    const test = splitPosts(data.posts).test.slice(0, 8);
+    const cached = await cache.read(ids, test.map((p) => textKey(p.text)), { sequence: 'all' });
+    const expected = tokenizer.tokenize(test.map((p) => p.text));
+    expect(cached.shape).toEqual({ n: test.length, length: expected.shape.length, dim: 1 });
+    expect(Array.from((cached as { tokens: Float32Array }).tokens)).toEqual(Array.from(expected.inputIds, (id, i) => (expected.mask[i] ? id : 0)));
+    await cache.close();
+
+    const model = await loadFusionModel(join(config.out, 'best-model'));
+    try {
+      expect(model.textLayers?.hasEmbeddings).toBe(true);
+      const pretrained = (await loadHfEncoderWeights(bert)).weights;
+      for (const name of ['embeddings.word_embeddings.weight', 'encoder.layer.0.attention.self.query.weight', 'encoder.layer.2.output.dense.weight']) {
+        const before = pretrained.get(`bert.${name}`)!.data;
+        expect(Array.from(model.getWeight(name).dataSync()).some((v, i) => Math.abs(v - before[i]!) > 1e-6), name).toBe(true);
+      }
+    } finally {
+      model.dispose();
+    }
+
+    const input = join(root, 'new-all.jsonl');
+    writeFileSync(input, test.map((p) => JSON.stringify({ id: p.id, text: p.text, image: p.imagePath })).join('\n'));
+    await rm(join(root, 'cache-all'), { recursive: true, force: true });
+    const c = ctx();
+    await predictCommand.run([config.out, '--input', input], c);
+    const predicted = (c.printed[0] as { predictions: { id: string; probabilities: Record<string, number> }[] }).predictions;
+    const csv = readFileSync(join(config.out, 'predictions-test.csv'), 'utf8').trim().split('\n');
+    const header = csv[0]!.split(',');
+    const rows = new Map(csv.slice(1).map((line) => [line.split(',')[0]!, line.split(',')]));
+    expect(predicted).toHaveLength(test.length);
+    for (const p of predicted) {
+      for (const [cls, prob] of Object.entries(p.probabilities)) expect(prob).toBeCloseTo(Number(rows.get(p.id)![header.indexOf(`p_${cls}`)]), 5);
+    }
+  }, 240_000);
+
+  it('all with --freeze-word-embeddings keeps the word table and trains the rest', async () => {
+    const config = settings('all-frozen-words', { finetuneTextLayers: 'all', freezeWordEmbeddings: true, encoderLr: 1e-3, epochs: 1 });
+    await runTraining(config, { log });
+    const model = await loadFusionModel(join(config.out, 'best-model'));
+    try {
+      const pretrained = (await loadHfEncoderWeights(bert)).weights;
+      const changed = (name: string) => {
+        const before = pretrained.get(`bert.${name}`)!.data;
+        return Array.from(model.getWeight(name).dataSync()).some((v, i) => Math.abs(v - before[i]!) > 1e-6);
+      };
+      expect(changed('embeddings.word_embeddings.weight')).toBe(false);
+      expect(changed('embeddings.position_embeddings.weight')).toBe(true);
+    } finally {
+      model.dispose();
+    }
+  }, 120_000);
+
+  it("refuses a k above the encoder's layers, a non-hf text encoder, all with a float16 cache, and frozen words without all", async () => {
     await expect(runTraining(settings('k9', { finetuneTextLayers: 9 }), { log })).rejects.toThrow(/has 3 layers; give 1–3/);
     expect(() => settings('hash', { finetuneTextLayers: 1, textEncoder: 'builtin:text-hash' })).toThrow(/use --text-encoder hf:/);
-    expect(() => settings('all', { finetuneTextLayers: 'all' })).toThrow(/token ids in the feature cache/);
-    expect(existsSync(join(root, 'all'))).toBe(false);
+    expect(() => settings('all16', { finetuneTextLayers: 'all', cacheDtype: 'float16' })).toThrow('--finetune-text-layers all caches token ids, which float16 holds exactly only up to 2048; use --cache-dtype float32');
+    expect(() => settings('words', { finetuneTextLayers: 2, freezeWordEmbeddings: true })).toThrow('--freeze-word-embeddings applies to --finetune-text-layers all (got 2');
+    expect(existsSync(join(root, 'all16'))).toBe(false);
   }, 60_000);
 });

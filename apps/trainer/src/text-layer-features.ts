@@ -144,17 +144,62 @@ function tokenIdsEncoder(tokenizer: HfTextTokenizer): TextFeatureEncoder & { tok
 
 /**
  * The trainable top of the run's text encoder, from its model.safetensors: layers L − k … L − 1,
- * and the pooler where the model reads the pooled text vector (summary or ITC source `pooled`).
+ * and the pooler where the model reads the pooled text vector (summary or ITC source `pooled`);
+ * with `all` the embeddings too. Refuses (BAD_CONFIG) a stack whose training state overflows the
+ * wasm heap ({@link checkWasmMemory}).
  */
 export async function createTrainedTextLayers(config: Pick<RunConfig, 'finetuneTextLayers' | 'textEncoder' | 'seed' | 'freezeWordEmbeddings'>, readsPooled: boolean): Promise<TextEncoderLayers> {
   const weights = await readWeights(config);
   const split = splitOf(config, weights.config);
   // A checkpoint without a pooler (fill-mask RoBERTa) gets HF's initial values from this seed.
-  return new TextEncoderLayers(split.encoder, {
+  const layers = new TextEncoderLayers(split.encoder, {
     trainableLayers: split.trainable,
     pooler: readsPooled,
     weights: weights.weights,
     rng: createRng(config.seed),
     ...(split.trainable === 'all' && config.freezeWordEmbeddings ? { freezeWordEmbeddings: true } : {}),
   });
+  try {
+    checkWasmMemory(layers, tf.getBackend(), config);
+  } catch (err) {
+    layers.dispose();
+    throw err;
+  }
+  return layers;
 }
+
+/** The wasm backend's memory: one 4 GiB heap that every tensor of the process lives in. */
+const WASM_HEAP_BYTES = 4 * 1024 ** 3;
+/** What the weights and their optimiser state may take of it; a batch's activations need the rest. */
+const WASM_WEIGHTS_SHARE = 0.85;
+
+/**
+ * Refuses, before the first step, text layers whose training state cannot fit the wasm heap:
+ * each trained weight is held with its gradient and AdamW's two moments (16 bytes), each frozen
+ * one once (4). Past the heap wasm aborts mid-step with an out-of-memory message naming nothing.
+ */
+export function checkWasmMemory(layers: Pick<TextEncoderLayers, 'namedWeights' | 'hasEmbeddings'>, backend: string, config: Pick<RunConfig, 'finetuneTextLayers' | 'textEncoder'>): void {
+  if (backend !== 'wasm') return;
+  let trained = 0;
+  let frozen = 0;
+  let words = 0;
+  for (const w of layers.namedWeights()) {
+    if (w.variable.trainable) trained += w.variable.size;
+    else frozen += w.variable.size;
+    if (w.name.endsWith('word_embeddings.weight') && w.variable.trainable) words = w.variable.size;
+  }
+  const bytes = 16 * trained + 4 * frozen;
+  if (bytes <= WASM_WEIGHTS_SHARE * WASM_HEAP_BYTES) return;
+  const gib = (b: number) => `${(b / 1024 ** 3).toFixed(1)} GiB`;
+  const flag = `--finetune-text-layers ${config.finetuneTextLayers ?? 'all'}`;
+  const fixes = [
+    ...(words > 0 ? [`add --freeze-word-embeddings (then ${gib(bytes - 12 * words)})`] : []),
+    ...(layers.hasEmbeddings ? ['train the top layers only (e.g. --finetune-text-layers 2)'] : ['train fewer layers']),
+    'or use --backend tensorflow / tensorflow-gpu (@tensorflow/tfjs-node[-gpu])',
+  ];
+  throw new MmauxTrainerError(
+    'BAD_CONFIG',
+    `${flag}: ${config.textEncoder}'s ${(trained / 1e6).toFixed(0)}M trained weights with their gradients and AdamW moments${frozen > 0 ? `, and ${(frozen / 1e6).toFixed(0)}M frozen ones,` : ''} need ${gib(bytes)}, more than the wasm backend's 4 GiB heap holds next to a batch's activations; ${fixes.join(', ')}.`,
+  );
+}
+

@@ -17,6 +17,7 @@ import type { CommandContext } from '../src/commands/context.js';
 import { resolveRunConfig } from '../src/config.js';
 import { loadRunData, splitPosts } from '../src/data.js';
 import { createLog } from '../src/progress.js';
+import { checkWasmMemory } from '../src/text-layer-features.js';
 import { runTraining } from '../src/train-run.js';
 
 let root = '';
@@ -164,4 +165,20 @@ describe('mmaux train --finetune-text-layers', () => {
     expect(() => settings('words', { finetuneTextLayers: 2, freezeWordEmbeddings: true })).toThrow('--freeze-word-embeddings applies to --finetune-text-layers all (got 2');
     expect(existsSync(join(root, 'all16'))).toBe(false);
   }, 60_000);
+
+  it('refuses, on wasm, text layers whose training state overflows the 4 GiB heap, and says what fits', () => {
+    // XLM-R base as Bernice has it: 250002 × 768 word table, 86M other weights.
+    const weights = (wordsTrained: boolean) => [
+      { name: 'embeddings.word_embeddings.weight', variable: { size: 250002 * 768, trainable: wordsTrained } },
+      { name: 'encoder.layer.0.attention.self.query.weight', variable: { size: 86e6, trainable: true } },
+    ];
+    const layers = (wordsTrained: boolean) => ({ hasEmbeddings: true, namedWeights: () => weights(wordsTrained) }) as unknown as Parameters<typeof checkWasmMemory>[0];
+    const config = { finetuneTextLayers: null, textEncoder: 'hf:bernice' };
+    expect(() => checkWasmMemory(layers(true), 'wasm', config)).toThrow(
+      "--finetune-text-layers all: hf:bernice's 278M trained weights with their gradients and AdamW moments need 4.1 GiB, more than the wasm backend's 4 GiB heap holds next to a batch's activations; add --freeze-word-embeddings (then 2.0 GiB), train the top layers only (e.g. --finetune-text-layers 2), or use --backend tensorflow / tensorflow-gpu (@tensorflow/tfjs-node[-gpu]).",
+    );
+    expect(() => checkWasmMemory(layers(false), 'wasm', config)).not.toThrow();
+    expect(() => checkWasmMemory(layers(true), 'cpu', config)).not.toThrow();
+    expect(() => checkWasmMemory(layers(true), 'tensorflow', config)).not.toThrow();
+  });
 });

@@ -71,6 +71,12 @@ export interface RunConfig {
   finetuneTextLayers: number | null;
   /** With `finetuneTextLayers: all`: keep the word-embedding table frozen (XLM-R / Bernice's 250k-row table does not fit the wasm heap when trained). */
   freezeWordEmbeddings: boolean;
+  /**
+   * Top layers of the image encoder (an `hf:` ViT) trained with the fusion model: 0 keeps it
+   * frozen (cached last hidden states, as the paper); k ≥ 1 caches the hidden states entering
+   * layer L − k and trains layers L − k … L − 1 and the final LayerNorm. No `all`.
+   */
+  finetuneImageLayers: number;
   /** Learning rate of the fine-tuned text layers (the paper's 1e-5). */
   encoderLr: number;
   /** Layer-wise decay of the encoder's learning rate: layer i below the top trains at encoderLr · decay^i (1: one rate). */
@@ -147,6 +153,7 @@ export const RUN_SCHEMA: Record<keyof RunConfig, SettingKind> = {
   patchGrid: { type: 'number', min: 1, integer: true, nullable: true },
   finetuneTextLayers: { type: 'number', min: 0, integer: true, nullable: true },
   freezeWordEmbeddings: { type: 'boolean' },
+  finetuneImageLayers: { type: 'number', min: 0, integer: true },
   encoderLr: { type: 'number', min: 0 },
   layerDecay: { type: 'number', min: 0, max: 1, exclusiveMin: true },
   model: { type: 'enum', values: MODEL_CHOICES },
@@ -216,6 +223,7 @@ export function defaultRunConfig(dataset: DatasetChoice = 'synthetic'): RunConfi
     patchGrid: null,
     finetuneTextLayers: 0,
     freezeWordEmbeddings: false,
+    finetuneImageLayers: 0,
     encoderLr: 1e-5,
     layerDecay: 1,
     model: 'attention',
@@ -273,6 +281,9 @@ export function checkValue(where: string, key: string, raw: unknown): unknown {
       'BAD_CONFIG',
       `${where}: unknown key "${key}"; the keys are ${Object.keys(RUN_SCHEMA).join(', ')}.`,
     );
+  }
+  if (key === 'finetuneImageLayers' && raw === 'all') {
+    throw new MmauxTrainerError('BAD_CONFIG', `${where}: finetuneImageLayers = "all" is not supported: the patch embeddings of a ViT are not trained (the paper keeps the image encoder frozen); give the top k layers (1 … L), or 0.`);
   }
   const fromFlag = typeof raw === 'string';
   switch (kind.type) {
@@ -347,8 +358,20 @@ export function resolveRunConfig(fromFile: Record<string, unknown>, fromFlags: R
   if (c.freezeWordEmbeddings && c.finetuneTextLayers !== null) {
     throw new MmauxTrainerError('BAD_CONFIG', `--freeze-word-embeddings applies to --finetune-text-layers all (got ${c.finetuneTextLayers}: the embeddings are then frozen anyway); drop it, or use --finetune-text-layers all.`);
   }
+  checkImageLayersOptions(c);
   if (c.out === '') c.out = defaultRunDir(c);
   return c;
+}
+
+/** `--finetune-image-layers k` trains layers of an `hf:` ViT on every patch of the cache. */
+function checkImageLayersOptions(c: RunConfig): void {
+  if (c.finetuneImageLayers === 0) return;
+  const flag = `--finetune-image-layers ${c.finetuneImageLayers}`;
+  if (!c.imageEncoder.startsWith('hf:')) {
+    throw new MmauxTrainerError('BAD_CONFIG', `${flag} trains layers of a ViT image encoder, built from its model.safetensors: use --image-encoder hf:<ViT hub id or folder> (got ${c.imageEncoder}), or --finetune-image-layers 0.`);
+  }
+  if (c.model === 'text-only') throw new MmauxTrainerError('BAD_CONFIG', `${flag}: model text-only reads no image; use --finetune-image-layers 0.`);
+  if (c.patchGrid !== null) throw new MmauxTrainerError('BAD_CONFIG', `${flag}: the trained layers attend over every patch, so the cache cannot pool them; drop --patch-grid ${c.patchGrid}.`);
 }
 
 /** The `tfjs:` image encoder's options apply to that encoder only; `imageRange` is two numbers. */

@@ -1,10 +1,24 @@
 // Which backend runs and which versions of everything: chosen once per process, recorded per run.
 import { createRequire } from 'node:module';
-import { type BackendChoice, type BackendSelection, selectBackend } from '@mmaux/fusion';
+import { type BackendChoice, type BackendSelection, preferredWasmThreads, selectBackend } from '@mmaux/fusion';
+import type { RunConfig } from './config.js';
+import { finetunedImageLayers } from './image-layer-features.js';
 import type { RunEnvironment } from './run-files.js';
+import { finetunedTextLayers } from './text-layer-features.js';
 
 const require = createRequire(import.meta.url);
 let selected: { choice: BackendChoice; threads: number | null; selection: Promise<BackendSelection> } | null = null;
+
+/**
+ * The backend of a run (train, eval, predict): its `--threads`, else the thread count that trains
+ * its kind fastest (1 for late fusion on frozen features; the cores for transformer kinds and for
+ * fine-tuned encoder layers, whose large products a second thread speeds up). A run saved before
+ * `--threads` existed lacks the key.
+ */
+export function useRunBackend(config: Pick<RunConfig, 'backend' | 'model'> & Partial<Pick<RunConfig, 'threads' | 'finetuneTextLayers' | 'finetuneImageLayers'>>): Promise<BackendSelection> {
+  const preferred = preferredWasmThreads(config.model, { textLayers: finetunedTextLayers(config), imageLayers: finetunedImageLayers(config) });
+  return useBackend(config.backend, config.threads ?? preferred ?? null);
+}
 
 /**
  * Selects the tfjs backend (once per process; a second, different choice is refused by tfjs anyway)

@@ -21,6 +21,7 @@ import { badImagePolicy } from './data.js';
 import { MmauxTrainerError } from './errors.js';
 import type { Log } from './progress.js';
 import { strictImageError } from './skips.js';
+import { createLowerImageLayersEncoder, finetunedImageLayers } from './image-layer-features.js';
 import { createLowerLayersEncoder, finetunedTextLayers } from './text-layer-features.js';
 
 /** What a model reads of its inputs (`FusionModel.reads`). */
@@ -66,8 +67,10 @@ export const TRANSFORMER_PATCH_GRID = 7;
  * the image encoder's grid is larger (every image token is a token of their sequence, and a
  * step's cost grows with the square of its length), else the encoder's own.
  */
-export function effectivePatchGrid(config: Pick<RunConfig, 'patchGrid' | 'model'>, grid: { rows: number; cols: number } | null): number | null {
+export function effectivePatchGrid(config: Pick<RunConfig, 'patchGrid' | 'model'> & Partial<Pick<RunConfig, 'finetuneImageLayers'>>, grid: { rows: number; cols: number } | null): number | null {
   if (config.patchGrid !== null) return config.patchGrid;
+  // Trained image layers attend over every patch the ViT has.
+  if (finetunedImageLayers(config) > 0) return null;
   const transformer = config.model === 'single-stream' || config.model === 'dual-stream';
   return transformer && grid !== null && Math.min(grid.rows, grid.cols) > TRANSFORMER_PATCH_GRID ? TRANSFORMER_PATCH_GRID : null;
 }
@@ -99,9 +102,10 @@ export function imageEncoderOptions(config: Partial<Pick<RunConfig, ImageOptionK
  * frozen part below layer L − k (its hidden states are what the cache holds, under an id that
  * names the layer); the top k layers belong to the model.
  */
-export async function createEncoders(config: Pick<RunConfig, 'textEncoder' | 'imageEncoder' | 'maxLength'> & Partial<Pick<RunConfig, 'finetuneTextLayers' | ImageOptionKey>>): Promise<{ text: TextFeatureEncoder; image: ImageFeatureEncoder }> {
+export async function createEncoders(config: Pick<RunConfig, 'textEncoder' | 'imageEncoder' | 'maxLength'> & Partial<Pick<RunConfig, 'finetuneTextLayers' | 'finetuneImageLayers' | ImageOptionKey>>): Promise<{ text: TextFeatureEncoder; image: ImageFeatureEncoder }> {
   const text = finetunedTextLayers(config) === 0 ? await createTextEncoder(config.textEncoder, { maxLength: config.maxLength }) : await createLowerLayersEncoder({ ...config, finetuneTextLayers: config.finetuneTextLayers! });
-  const image = await createImageEncoder(config.imageEncoder, imageEncoderOptions(config));
+  // --finetune-image-layers k: the frozen layers below L − k, as for the text.
+  const image = finetunedImageLayers(config) === 0 ? await createImageEncoder(config.imageEncoder, imageEncoderOptions(config)) : await createLowerImageLayersEncoder({ ...config, finetuneImageLayers: finetunedImageLayers(config) });
   return { text, image };
 }
 

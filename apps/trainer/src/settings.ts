@@ -108,7 +108,11 @@ const SETTING_DOCS: Record<keyof RunConfig, SettingDoc> = {
     nullWord: 'all',
   },
   freezeWordEmbeddings: { group: 'encoders', description: 'with --finetune-text-layers all: keep the word-embedding table frozen (needed for XLM-R/Bernice on wasm: the trained 250k-row table overflows its 4 GiB heap)' },
-  encoderLr: { group: 'optimisation', description: 'AdamW learning rate of the fine-tuned text layers (the paper: 1e-5)' },
+  finetuneImageLayers: {
+    group: 'encoders',
+    description: 'top layers of an hf: ViT image encoder trained with the model (0: frozen, as the paper; the cache holds the hidden states entering layer L − k; no all)',
+  },
+  encoderLr: { group: 'optimisation', description: 'AdamW learning rate of the fine-tuned text and image layers (the paper: 1e-5)' },
   layerDecay: { group: 'optimisation', description: 'layer-wise decay of the encoder learning rate: each layer below the top trains at decay × the one above' },
 
   model: { group: 'model', value: 'KIND', description: 'the fusion model (Ber-ViT-Conc is concat, Ber-ViT-Att attention)' },

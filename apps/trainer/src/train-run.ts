@@ -5,11 +5,11 @@ import { existsSync, readdirSync } from 'node:fs';
 import { appendFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { deriveSeed, type LoadedDataset, type Post } from '@mmaux/datasets';
-import { AdamW, constantSchedule, createFusionModel, createTrainStep, type FusionModel, type LearningRateSchedule, linearWarmupDecay, loadFusionModel, preferredWasmThreads, textLayerParamGroups } from '@mmaux/fusion';
+import { AdamW, constantSchedule, createFusionModel, createTrainStep, type FusionModel, imageLayerParamGroups, type LearningRateSchedule, linearWarmupDecay, loadFusionModel, textLayerParamGroups } from '@mmaux/fusion';
 import { balancedClassWeights, createRng } from '@mmaux/losses';
 import { type RunConfig, datasetLabel, defaultRunConfig, settingOf } from './config.js';
 import { loadRunData, splitPosts, stratifiedSample } from './data.js';
-import { describeEnvironment, useBackend } from './environment.js';
+import { describeEnvironment, useRunBackend } from './environment.js';
 import { MmauxTrainerError } from './errors.js';
 import { type FeatureSource, disposeInput, prepareFeatures } from './features.js';
 import { predictPosts, predictionsCsv, splitReport, splitScores } from './evaluate.js';
@@ -20,6 +20,7 @@ import type { Log } from './progress.js';
 import { type EpochRecord, RUN_FILES, type RunResult } from './run-files.js';
 import { lengthGroupedBatches } from './length-groups.js';
 import { chunk, shuffleInPlace } from './shuffle.js';
+import { createTrainedImageLayers, finetunedImageLayers } from './image-layer-features.js';
 import { createTrainedTextLayers, finetunedTextLayers } from './text-layer-features.js';
 import { checkTrainingClasses, extractSkips, loadSkips, logSkipSummary, withoutSkippedImages } from './skips.js';
 import { writeReport } from './report/index.js';
@@ -87,8 +88,7 @@ export async function runTraining(config: RunConfig, options: RunOptions): Promi
   const { log, signal } = options;
   const dir = resolve(config.out);
   await prepareRunDir(config, options);
-  // Unset: the thread count that trains this kind fastest (1 for late fusion, the cores for transformers).
-  const backend = await useBackend(config.backend, config.threads ?? preferredWasmThreads(config.model) ?? null);
+  const backend = await useRunBackend(config);
   await writeJson(join(dir, RUN_FILES.config), config);
   await writeJson(join(dir, RUN_FILES.environment), describeEnvironment(backend));
   log.info(`run ${dir}: ${datasetLabel(config)}, ${config.model}, ${settingOf(config.aux)}, seed ${config.seed}, backend ${backend.tfjsBackend}`);
@@ -146,8 +146,13 @@ async function trainAndScore(config: RunConfig, inputs: RunInputs): Promise<RunR
     new AdamW({
       learningRate: scheduleOf(config.learningRate),
       weightDecay: config.weightDecay,
-      ...(model.textLayers === null ? {} : { paramGroups: textLayerParamGroups(model.textLayers, { learningRate: scheduleOf(config.encoderLr), layerDecay: config.layerDecay }) }),
+      ...(model.textLayers === null && model.imageLayers === null ? {} : { paramGroups: encoderParamGroups(model) }),
     });
+  // Fine-tuned image layers likewise, each stack decayed from its own top.
+  const encoderParamGroups = (model: FusionModel) => [
+    ...(model.textLayers === null ? [] : textLayerParamGroups(model.textLayers, { learningRate: scheduleOf(config.encoderLr), layerDecay: config.layerDecay })),
+    ...(model.imageLayers === null ? [] : imageLayerParamGroups(model.imageLayers, { learningRate: scheduleOf(config.encoderLr), layerDecay: config.layerDecay })),
+  ];
   const summary = config.summary ?? (config.textEncoder.startsWith('hf:') && config.imageEncoder.startsWith('hf:') ? 'first-token' : 'pooled');
   const checkpointDir = join(dir, RUN_FILES.checkpoint);
   let model: FusionModel;
@@ -163,8 +168,13 @@ async function trainAndScore(config: RunConfig, inputs: RunInputs): Promise<RunR
       const cached = textLayers.hasEmbeddings ? 'token ids' : `the hidden states entering layer ${textLayers.firstLayer}`;
       log.info(`text encoder: ${trained}–${textLayers.config.numLayers - 1}${textLayers.hasPooler ? ' and the pooler' : ''} train at ${config.encoderLr}${config.layerDecay < 1 ? ` (layer decay ${config.layerDecay})` : ''}; the cache holds ${cached}`);
     }
+    const imageLayers = finetunedImageLayers(config) === 0 ? undefined : await createTrainedImageLayers(config);
+    if (imageLayers !== undefined) {
+      log.info(`image encoder: layers ${imageLayers.firstLayer}–${imageLayers.config.numLayers - 1} and the final LayerNorm train at ${config.encoderLr}${config.layerDecay < 1 ? ` (layer decay ${config.layerDecay})` : ''}; the cache holds the hidden states entering layer ${imageLayers.firstLayer}`);
+    }
     model = createFusionModel(config.model, {
       ...(textLayers === undefined ? {} : { textLayers }),
+      ...(imageLayers === undefined ? {} : { imageLayers }),
       // An ids cache (`all`) has dim 1; the fusion layers read the encoder's hidden states.
       textDim: textLayers?.config.hiddenSize ?? features.textDim,
       imageDim: features.imageDim,

@@ -38,6 +38,8 @@ export { loadHfEncoderWeights } from './hf-encoder-weights.js';
 export type { HfEncoderTensor, HfEncoderWeights, HfEncoderWeightsOptions, HfWeightDtype } from './hf-encoder-weights.js';
 export type { HfDtype, HfEncoderOptions, HfPooling } from './hf-model.js';
 export type { HfImageEncoderOptions } from './hf-image-encoder.js';
+export { createHfImageProcessor } from './hf-image-processor.js';
+export type { HfImagePreprocessor, HfImageProcessorOptions, HfPixelValues } from './hf-image-processor.js';
 export { cudaExecutionProviderInstalled } from './hf-runtime.js';
 export type { HfTextEncoderOptions } from './hf-text-encoder.js';
 export { createHfTokenizer } from './hf-tokenizer.js';

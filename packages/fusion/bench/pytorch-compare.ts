@@ -11,19 +11,25 @@
 // Cases: concat, gmu, attention, concat CE-only, single-stream, dual-stream (each in two layouts:
 // realistic text lengths 8–64, the batch padded to its own longest text as mmaux's trainer would
 // feed it; and full 128-token padding), ITC loss fwd+bwd at N = 256, D = 512, and a plain
-// [3152, 768]·[768, 768] matmul. Batch 16, image 197 patches (ViT-B/16; in the realistic layout the
+// [3152, 768]·[768, 768] matmul; fine-tuned BERT-base text layers under concat / attention (issue 13:
+// k = 1, 2, 12 on the hidden state entering layer L − k, and 'all' = embeddings + 12 layers from
+// token ids; the encoder in its own AdamW group at 1e-5; the PyTorch side a plain torch BertLayer
+// stack, post-LN, erf GELU, masked padded keys). Batch 16, image 197 patches (ViT-B/16; in the realistic layout the
 // transformer kinds get the trainer's default 50, CLS + 7×7), 768-d features. Each mmaux step runs in
 // its own process with the wasm thread count the trainer picks for that kind (preferredWasmThreads;
 // BENCH_MMAUX_THREADS overrides).
 //
 // Env: BENCH_BACKEND (mmaux backend, default wasm), BENCH_CASES (comma list of case keys:
-// concat,gmu,attention,concat-ce,single-stream,dual-stream,itc,matmul; also text-only),
+// concat,gmu,attention,concat-ce,single-stream,dual-stream,itc,matmul; also text-only, and
+// concat-k1, concat-k2, concat-k12, concat-kall, attention-k1 … attention-kall; 'text-layers' =
+// concat,concat-k1,concat-k2,concat-k12,concat-kall),
 // BENCH_LAYOUTS (realistic,full), BENCH_ROUNDS (3), BENCH_THREADS (PyTorch threads, 2),
 // BENCH_WARMUP (2), BENCH_STEPS (most timed steps per measurement, 10), BENCH_MIN_STEPS (3),
 // BENCH_SECONDS (a measurement stops after this many seconds once BENCH_MIN_STEPS ran, 6),
 // BENCH_MAX_LOAD (before each measurement wait until other processes' runnable tasks, sampled over
 // 1 s from /proc/loadavg, are at most this many, up to BENCH_MAX_WAIT s, default 300; off by default), BENCH_PYTHON (/usr/bin/python3),
-// BENCH_VERBOSE=1 (print each check result as JSON).
+// BENCH_VERBOSE=1 (print each check result as JSON), BENCH_CHECK=text-layers (check only the
+// text-layer models before timing).
 // Flags: --check (the equivalence check only), --json (also print a JSON summary).
 // Prints figures; asserts nothing. Without /usr/bin/python3 + torch it says so and measures mmaux
 // alone (exit 0). The mmaux side uses the public API only (createFusionModel, createTrainStep,
@@ -56,6 +62,10 @@ import {
   type FusionModelOptions,
   preferredWasmThreads,
   selectBackend,
+  TextEncoderLayers,
+  textLayerParamGroups,
+  textLayersConfigFromHf,
+  type TrainableTextLayers,
 } from '../src/index.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -100,6 +110,8 @@ interface StepCase {
   kind: FusionKind;
   ceOnly: boolean;
   target: number | null;
+  /** Fine-tuned BERT-base layers under the fusion model (issue 13): k, or 'all' (embeddings + every layer, token ids in). */
+  textLayers?: TrainableTextLayers;
 }
 interface FixedCase {
   key: 'itc' | 'matmul';
@@ -117,13 +129,29 @@ const ALL_CASES: Case[] = [
   { key: 'single-stream', label: 'single-stream', type: 'step', kind: 'single-stream', ceOnly: false, target: 2.0 },
   { key: 'dual-stream', label: 'dual-stream', type: 'step', kind: 'dual-stream', ceOnly: false, target: 2.0 },
   { key: 'text-only', label: 'text-only (CE)', type: 'step', kind: 'text-only', ceOnly: true, target: null },
+  ...(['concat', 'attention'] as const).flatMap((kind) =>
+    ([1, 2, 12, 'all'] as const).map((k): StepCase => ({
+      key: `${kind}-k${k}`,
+      label: `${kind} + BERT-base ${k === 'all' ? 'all (emb. + 12 layers)' : `top ${k} layer${k === 1 ? '' : 's'}`}`,
+      type: 'step',
+      kind,
+      ceOnly: false,
+      target: 1.0,
+      textLayers: k,
+    })),
+  ),
   { key: 'itc', label: `ITC fwd+bwd, N = ${ITC_N}, D = ${ITC_D}`, type: 'itc', target: 2.0 },
   { key: 'matmul', label: `plain matmul [${MATMUL[0]}, ${MATMUL[1]}]·[${MATMUL[1]}, ${MATMUL[2]}]`, type: 'matmul', target: null },
 ];
 const DEFAULT_CASES = 'concat,gmu,attention,concat-ce,single-stream,dual-stream,itc,matmul';
+/** BENCH_CASES=text-layers: issue 13's k = 0 (plain concat), 1, 2, 12 and all under concat. */
+const TEXT_LAYER_CASES = 'concat,concat-k1,concat-k2,concat-k12,concat-kall';
 
 function selectedCases(): Case[] {
-  const keys = (process.env.BENCH_CASES ?? DEFAULT_CASES).split(',').map((s) => s.trim()).filter(Boolean);
+  const keys = (process.env.BENCH_CASES ?? DEFAULT_CASES)
+    .split(',')
+    .flatMap((s) => (s.trim() === 'text-layers' ? TEXT_LAYER_CASES.split(',') : [s.trim()]))
+    .filter(Boolean);
   const unknown = keys.filter((k) => !ALL_CASES.some((c) => c.key === k));
   if (unknown.length > 0) throw new Error(`BENCH_CASES: unknown case(s) ${unknown.join(', ')}; use ${ALL_CASES.map((c) => c.key).join(', ')}`);
   return ALL_CASES.filter((c) => keys.includes(c.key));
@@ -265,9 +293,33 @@ interface Measured {
   extra?: Record<string, unknown>;
 }
 
+/** BERT-base (H 768, 12 heads, FFN 3072, 12 layers, vocab 30522), HF's defaults. */
+const BERT_BASE = textLayersConfigFromHf({ model_type: 'bert' });
+const ENCODER_LR = 1e-5;
+
+/**
+ * The top k layers of BERT-base for a case, as the trainer builds them for a model that reads
+ * the first token (no pooler: nothing reads the pooled vector); initial values seeded.
+ */
+function textLayersFor(c: StepCase): TextEncoderLayers | null {
+  return c.textLayers === undefined ? null : new TextEncoderLayers(BERT_BASE, { trainableLayers: c.textLayers, pooler: false, rng: createRng(5) });
+}
+
+/** What a model with text layers reads: the hidden state entering layer L − k (the cached tokens), or token ids for 'all'. */
+function textLayersInput(c: StepCase, batch: BenchBatch): { hidden: tf.Tensor3D; mask: tf.Tensor2D } | { inputIds: tf.Tensor2D; mask: tf.Tensor2D } {
+  if (c.textLayers !== 'all') return { hidden: batch.text.tokens, mask: batch.text.mask };
+  const rng = createRng(9);
+  const mask = batch.text.mask.dataSync();
+  const ids = Int32Array.from(mask, (m) => (m === 1 ? 1000 + Math.floor(rng() * (BERT_BASE.vocabSize - 1000)) : BERT_BASE.padTokenId));
+  return { inputIds: tf.tensor2d(ids, batch.text.mask.shape, 'int32'), mask: batch.text.mask };
+}
+
 async function measureMmauxStep(c: StepCase, batch: BenchBatch): Promise<{ m: Measured; model: { config: object; params: number } }> {
-  const model = createFusionModel(c.kind, { textDim: TEXT_DIM, imageDim: IMAGE_DIM, numClasses: NUM_CLASSES, seed: 1 });
-  const optimizer = new AdamW({ learningRate: 1e-5, weightDecay: 2.5e-4 });
+  const textLayers = textLayersFor(c);
+  const model = createFusionModel(c.kind, { textDim: TEXT_DIM, imageDim: IMAGE_DIM, numClasses: NUM_CLASSES, seed: 1, ...(textLayers ? { textLayers } : {}) });
+  // The encoder at its own rate (the paper's 1e-5), as the trainer's --encoder-lr.
+  const paramGroups = textLayers ? textLayerParamGroups(textLayers, { learningRate: ENCODER_LR }) : undefined;
+  const optimizer = new AdamW({ learningRate: 1e-5, weightDecay: 2.5e-4, ...(paramGroups ? { paramGroups } : {}) });
   const trainer = createTrainStep(model, {
     optimizer,
     classWeights: CLASS_WEIGHTS,
@@ -275,12 +327,14 @@ async function measureMmauxStep(c: StepCase, batch: BenchBatch): Promise<{ m: Me
     rng: createRng(2),
     ...(c.ceOnly ? { betaItc: 0, betaItm: 0 } : {}),
   });
-  const input = c.kind === 'text-only' ? { text: batch.text, labels: batch.labels } : batch;
+  const text = textLayers ? textLayersInput(c, batch) : batch.text;
+  const input = c.kind === 'text-only' ? { text, labels: batch.labels } : { ...batch, text };
   let loss = NaN;
   const times = await timed(async () => {
     loss = (await trainer.step(input)).loss;
   });
   const info = { config: { ...model.config }, params: model.countParameters() };
+  if ('inputIds' in text) text.inputIds.dispose();
   optimizer.dispose();
   model.dispose();
   return { m: { times, median: median(times), params: info.params, extra: { loss } }, model: info };
@@ -299,7 +353,7 @@ interface MmauxStepResult {
  * starts, and each kind runs with the count the trainer would pick (preferredWasmThreads).
  */
 function measureMmauxStepInChild(c: StepCase, layout: Layout): MmauxStepResult {
-  const threads = process.env.BENCH_MMAUX_THREADS ? envInt('BENCH_MMAUX_THREADS', 1) : preferredWasmThreads(c.kind);
+  const threads = process.env.BENCH_MMAUX_THREADS ? envInt('BENCH_MMAUX_THREADS', 1) : preferredWasmThreads(c.kind, c.textLayers === undefined ? {} : { textLayers: c.textLayers });
   const spec = JSON.stringify({ key: c.key, layout: layout.key, threads: threads ?? null });
   const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--mmaux-step', spec], {
     encoding: 'utf8',
@@ -338,6 +392,7 @@ function pythonStepArgs(c: StepCase, layout: Layout, config: object, batch: Benc
     betaItc: c.ceOnly ? 0 : 0.1,
     betaItm: c.ceOnly ? 0 : 0.1,
     learningRate: 1e-5,
+    encoderLearningRate: ENCODER_LR,
     weightDecay: 2.5e-4,
     threads: THREADS,
     ...TIMING,
@@ -371,6 +426,27 @@ async function measureMmauxMatmul(): Promise<Measured> {
   return { times, median: median(times) };
 }
 
+/**
+ * Multiply-adds ×2 of the encoder layers' matrix products in one training step (forward, and
+ * backward ≈ 2× forward; the first layer of a top-k stack computes no gradient for its constant
+ * input). `padded`: what a plain step computes (every position of the padded batch, every token
+ * of the last layer), PyTorch's work; otherwise mmaux's (projections and FFN on real tokens only;
+ * the last layer at the first token alone, keys and values for every token, as for a kind that
+ * reads the CLS token). Attention's two products run on the padded grid on both sides.
+ */
+function encoderStepFlops(k: TrainableTextLayers, lengths: number[], t: number, padded: boolean): number {
+  const { hiddenSize: h, intermediateSize: f, numLayers } = BERT_BASE;
+  const layers = k === 'all' ? numLayers : k;
+  const n = lengths.length;
+  const rows = padded ? n * t : lengths.reduce((a, len) => a + Math.min(len, t), 0);
+  const full = 2 * rows * (4 * h * h + 2 * h * f) + 2 * 2 * n * t * t * h;
+  const firstToken = 2 * rows * 2 * h * h + 2 * n * (2 * h * h + 2 * h * f) + 2 * 2 * n * t * h;
+  const last = padded ? full : firstToken;
+  const forward = (layers - 1) * full + last;
+  const constantInput = k === 'all' ? 0 : layers === 1 && !padded ? 2 * rows * 2 * h * h + 2 * n * h * h : 2 * rows * 3 * h * h;
+  return 3 * forward - constantInput;
+}
+
 const gflops = (ms: number) => (2 * MATMUL[0] * MATMUL[1] * MATMUL[2]) / (ms / 1000) / 1e9;
 
 // ---------------------------------------------------------------------------------------------
@@ -383,6 +459,19 @@ interface Exported {
 const exportTensor = (t: tf.Tensor): Exported => ({ shape: t.shape, data: Array.from(t.dataSync()) });
 
 const CHECK_KINDS: FusionKind[] = ['concat', 'attention', 'gmu', 'text-only', 'single-stream', 'dual-stream'];
+/** Text-layer checks: a tiny BERT (H 32, 2 heads of 16 — the wasm head kernels' width —, FFN 48, 3 layers) under concat and attention. */
+const CHECK_TEXT_LAYERS: Array<{ kind: FusionKind; layers: TrainableTextLayers }> = [
+  { kind: 'concat', layers: 2 },
+  { kind: 'concat', layers: 'all' },
+  { kind: 'attention', layers: 1 },
+];
+const CHECK_ENCODER = { model_type: 'bert', hidden_size: 32, num_attention_heads: 2, intermediate_size: 48, num_hidden_layers: 3, vocab_size: 40, max_position_embeddings: 16, initializer_range: 0.3 };
+
+/** The check's text layers; `dropoutOff` for the trainer's copy (training mode = eval mode). */
+function checkTextLayers(layers: TrainableTextLayers, dropoutOff: boolean, weights?: Map<string, { shape: readonly number[]; data: Float32Array }>): TextEncoderLayers {
+  const config = textLayersConfigFromHf({ ...CHECK_ENCODER, ...(dropoutOff ? { hidden_dropout_prob: 0, attention_probs_dropout_prob: 0 } : {}) });
+  return new TextEncoderLayers(config, { trainableLayers: layers, pooler: false, rng: createRng(8), ...(weights ? { weights } : {}) });
+}
 
 function checkOptions(kind: FusionKind, dropoutOff: boolean): FusionModelOptions {
   const transformer = kind === 'single-stream' || kind === 'dual-stream';
@@ -417,12 +506,13 @@ interface CheckResult {
   trainStepLossDiff?: number;
 }
 
-async function checkKind(kind: FusionKind, variant: 'initial' | 'perturbed'): Promise<CheckResult> {
+async function checkKind(kind: FusionKind, variant: 'initial' | 'perturbed', textLayers?: TrainableTextLayers): Promise<CheckResult> {
   const n = 5;
   const l = 7;
   const p = 4;
   const lengths = [7, 3, 1, 5, 2];
-  const model = createFusionModel(kind, checkOptions(kind, false));
+  const withLayers = (options: FusionModelOptions, layers: TextEncoderLayers | null): FusionModelOptions => (layers ? { ...options, textDim: layers.config.hiddenSize, textLayers: layers } : options);
+  const model = createFusionModel(kind, withLayers(checkOptions(kind, false), textLayers === undefined ? null : checkTextLayers(textLayers, false)));
   if (variant === 'perturbed') perturb(model, 100);
   const cfg = model.config;
   const unimodal = kind === 'text-only';
@@ -431,6 +521,10 @@ async function checkKind(kind: FusionKind, variant: 'initial' | 'perturbed'): Pr
     mask: tf.tensor2d(maskOf(lengths, l), [n, l]),
     pooled: seededNormal([n, cfg.textDim], 32) as tf.Tensor2D,
   };
+  // With text layers the model reads the hidden state entering layer L − k, or token ids ('all': padding = pad id 0).
+  const idRng = createRng(35);
+  const inputIds = textLayers === 'all' ? tf.tensor2d(Array.from(maskOf(lengths, l), (m) => (m === 1 ? 1 + Math.floor(idRng() * 39) : 0)), [n, l], 'int32') : null;
+  const textIn = textLayers === undefined ? text : inputIds ? { inputIds, mask: text.mask } : { hidden: text.tokens, mask: text.mask };
   const image = { patches: seededNormal([n, p, cfg.imageDim], 33) as tf.Tensor3D, pooled: seededNormal([n, cfg.imageDim], 34) as tf.Tensor2D };
   const labels = [0, 2, 1, 1, 0];
   const partner = [2, 1, 4, 0, 1]; // post 1 keeps its text; the others take another post's
@@ -438,7 +532,7 @@ async function checkKind(kind: FusionKind, variant: 'initial' | 'perturbed'): Pr
   const classWeights = balancedClassWeights([0, 0, 0, 1, 1, 2, 2, 2, 2, 2], 3);
   const betaItc = unimodal ? 0 : 0.1;
   const betaItm = unimodal ? 0 : 0.1;
-  const input = unimodal ? { text } : { text, image };
+  const input = unimodal ? { text: textIn } : { text: textIn, image };
 
   const expected: Record<string, unknown> = {};
   const lossParts: Record<string, number> = {};
@@ -472,11 +566,12 @@ async function checkKind(kind: FusionKind, variant: 'initial' | 'perturbed'): Pr
   // The trainer's own step (a copy of the weights with dropout 0, so training mode = eval mode);
   // its ITM pairs come from its seeded generator, replayed here with the same seed.
   if (!unimodal) {
-    const copy = createFusionModel(kind, checkOptions(kind, true));
+    const layersCopy = textLayers === undefined ? null : checkTextLayers(textLayers, true, await model.textLayers!.stateDict());
+    const copy = createFusionModel(kind, withLayers(checkOptions(kind, true), layersCopy));
     copy.weights.forEach(({ name, variable }) => variable.assign(model.getWeight(name)));
     const trainer = createTrainStep(copy, { optimizer: new AdamW({ learningRate: 1e-5 }), classWeights, ceNormalize: 'batch', rng: createRng(77) });
     const replay = sampleItmPairs(n, { rng: createRng(77), matchProbability: 0.5, strategy: 'random' });
-    const r = await trainer.step({ text, image, labels });
+    const r = await trainer.step({ text: textIn, image, labels });
     expected.trainStep = { partner: Array.from(replay.partner), losses: { loss: r.loss, ce: r.ce, itc: r.itc, itm: r.itm } };
     copy.dispose();
   }
@@ -486,6 +581,7 @@ async function checkKind(kind: FusionKind, variant: 'initial' | 'perturbed'): Pr
     weights: Object.fromEntries(model.weights.map((w) => [w.name, exportTensor(w.variable)])),
     batch: {
       tokens: exportTensor(text.tokens),
+      ...(inputIds ? { inputIds: exportTensor(inputIds) } : {}),
       mask: exportTensor(text.mask),
       textPooled: exportTensor(text.pooled),
       patches: exportTensor(image.patches),
@@ -508,7 +604,7 @@ async function checkKind(kind: FusionKind, variant: 'initial' | 'perturbed'): Pr
     return { ...result, variant };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
-    tf.dispose([text.tokens, text.mask, text.pooled, image.patches, image.pooled]);
+    tf.dispose([text.tokens, text.mask, text.pooled, image.patches, image.pooled, ...(inputIds ? [inputIds] : [])]);
     model.dispose();
   }
 }
@@ -518,17 +614,22 @@ async function runCheck(): Promise<CheckResult[]> {
   console.log('Config per kind: textDim 12, imageDim 10, hiddenDim 16, projectionDim 8, 3 classes, N 5, text lengths 7/3/1/5/2 padded to 7, 4 patches;');
   console.log('transformers: 2 layers, 2 heads, FFN 24. "initial": createFusionModel\'s weights; "perturbed": every weight moved by noise.');
   console.log('grads: d(joint loss)/d(weight), every weight; train step: TrainStep.step\'s reported losses vs PyTorch with its replayed ITM pairs.\n');
+  // BENCH_CHECK=text-layers: only the text-layer models (a tiny BERT under concat / attention, HF names on both sides).
+  const only = process.env.BENCH_CHECK === 'text-layers';
+  console.log(`text layers: a BERT of H 32, 2 heads, FFN 48, 3 layers (${CHECK_TEXT_LAYERS.map((c) => `${c.kind}+k${c.layers}`).join(', ')}; 'all' reads token ids), mmaux's HF-named weights into a plain torch BertLayer stack.\n`);
   console.log('  kind          | weights   | class logits | ITC logits | ITM logits |   losses | grads (abs) | grads (rel) | train step');
   const results: CheckResult[] = [];
   const fmt = (v: number | undefined) => (v === undefined ? '—' : v.toExponential(1));
-  for (const kind of CHECK_KINDS) {
+  const checks = [...(only ? [] : CHECK_KINDS.map((kind) => ({ kind, layers: undefined as TrainableTextLayers | undefined }))), ...CHECK_TEXT_LAYERS];
+  for (const { kind, layers } of checks) {
     for (const variant of ['initial', 'perturbed'] as const) {
-      const r = await checkKind(kind, variant);
+      const r = await checkKind(kind, variant, layers);
       if (process.env.BENCH_VERBOSE) console.log(JSON.stringify(r));
       results.push(r);
       const d = r.maxAbsDiff;
+      const name = layers === undefined ? kind : `${kind}+k${layers}`;
       console.log(
-        `  ${kind.padEnd(13)} | ${variant.padEnd(9)} | ${fmt(d.classLogits).padStart(12)} | ${fmt(d.itcLogits).padStart(10)} | ${fmt(d.itmLogits).padStart(10)} | ${fmt(d.losses).padStart(8)} | ${fmt(d.grads).padStart(11)} | ${fmt(d.gradsRelative).padStart(11)} | ${fmt(r.trainStepLossDiff).padStart(10)}`,
+        `  ${name.padEnd(13)} | ${variant.padEnd(9)} | ${fmt(d.classLogits).padStart(12)} | ${fmt(d.itcLogits).padStart(10)} | ${fmt(d.itmLogits).padStart(10)} | ${fmt(d.losses).padStart(8)} | ${fmt(d.grads).padStart(11)} | ${fmt(d.gradsRelative).padStart(11)} | ${fmt(r.trainStepLossDiff).padStart(10)}`,
       );
     }
   }
@@ -751,6 +852,23 @@ async function main(): Promise<void> {
         layout: r.layout, case: r.key, mmauxMs: mm, pytorchMs: pt ?? null, ratio: ratio ?? null, bestRoundRatio: best ?? null, fastestStepRatio: fastest ?? null, target: r.target,
         met: met === '—' ? null : met === 'yes', mmauxRounds: r.mmaux, pytorchRounds: r.pytorch, maxLoad: r.load, maxOthersRunnable: r.others, params: r.params ?? null,
       });
+    }
+  }
+  const layerRows = rows.filter((r) => ALL_CASES.some((c) => c.key === r.key && c.type === 'step' && c.textLayers !== undefined));
+  if (layerRows.length > 0) {
+    console.log('\nText-layer rows, GFLOP per step of the encoder layers\' matrix products (fwd + bwd) and the rate each side reaches:');
+    console.log('PyTorch computes every padded position and every token of the last layer; mmaux the real tokens, and the last layer at the CLS token (keys/values for all).');
+    console.log('"mmaux eff." is PyTorch\'s GFLOP over mmaux\'s time: the rate a plain implementation would need to match mmaux.');
+    for (const r of layerRows) {
+      const c = ALL_CASES.find((x): x is StepCase => x.key === r.key && x.type === 'step')!;
+      const layout = lays.find((l) => l.key === r.layout)!;
+      const plain = encoderStepFlops(c.textLayers!, layout.lengths, layout.textLength, true) / 1e9;
+      const ours = encoderStepFlops(c.textLayers!, layout.lengths, layout.textLength, false) / 1e9;
+      const mm = median(r.mmaux) / 1000;
+      const pt = r.pytorch.length > 0 ? median(r.pytorch) / 1000 : NaN;
+      console.log(
+        `  ${r.layout} ${r.key}: GFLOP PyTorch ${plain.toFixed(1)}, mmaux ${ours.toFixed(1)}; GFLOP/s PyTorch ${(plain / pt).toFixed(0)}, mmaux ${(ours / mm).toFixed(0)} (mmaux eff. ${(plain / mm).toFixed(0)}); mmaux ${r.threads ?? '?'} wasm thread(s), PyTorch ${THREADS}`,
+      );
     }
   }
   for (const l of lays) console.log(`\n${l.label}`);

@@ -3,6 +3,9 @@ import { MmauxFusionError } from './errors.js';
 import { checkTextLayersConfig, type TextEncoderLayersConfig } from './text-layers/config.js';
 import type { TextEncoderLayers } from './text-layers/text-encoder-layers.js';
 import { firstLayerOf, type TrainableTextLayers } from './text-layers/weight-names.js';
+import { checkImageLayersConfig, type ImageEncoderLayersConfig } from './image-layers/config.js';
+import type { ImageEncoderLayers, ImageLayersPooling } from './image-layers/image-encoder-layers.js';
+import { firstImageLayerOf, type TrainableImageLayers } from './image-layers/weight-names.js';
 
 /** The fusion kinds, as `createFusionModel` takes them. */
 export const FUSION_KINDS = [
@@ -93,6 +96,14 @@ export interface FusionModelOptions {
    * the encoder's hidden size. @defaultValue none: frozen text features, as before
    */
   textLayers?: TextEncoderLayers;
+  /**
+   * The image encoder's top layers (a ViT's), trained with the model, as `textLayers` for the
+   * text: the model takes the stack over, reads the hidden state entering layer `L − k` as
+   * `image.patches` (or `{ hidden }`) and feeds the stack's last hidden state and pooled vector to
+   * the fusion layers as the patches and pooled features. `imageDim` must be the ViT's hidden
+   * size. @defaultValue none: frozen image features, as before
+   */
+  imageLayers?: ImageEncoderLayers;
 }
 
 /** What `model.json` records of a model's text encoder layers (the weights go in `weights.bin` under their HF names). */
@@ -105,6 +116,16 @@ export interface FusionTextLayersConfig {
   pooler: boolean;
   /** Whether the word table is held constant (`'all'` only). */
   freezeWordEmbeddings: boolean;
+}
+
+/** What `model.json` records of a model's image encoder layers (the weights go in `weights.bin` under their `vit.` names). */
+export interface FusionImageLayersConfig {
+  /** The ViT's shape. */
+  encoder: ImageEncoderLayersConfig;
+  /** k. */
+  trainableLayers: TrainableImageLayers;
+  /** How the pooled image vector is made. */
+  pooling: ImageLayersPooling;
 }
 
 /** A model's complete configuration, every default filled in; what `model.json` stores. */
@@ -128,6 +149,8 @@ export interface FusionConfig {
   logitScale: number;
   /** The text encoder layers the model owns; absent for a model on frozen text features. */
   textLayers?: FusionTextLayersConfig;
+  /** The image encoder layers the model owns; absent for a model on frozen image features. */
+  imageLayers?: FusionImageLayersConfig;
 }
 
 export function isTransformerKind(kind: FusionKind): boolean {
@@ -209,6 +232,7 @@ export function resolveConfig(fn: string, kind: unknown, options: FusionModelOpt
     logitScale,
   };
   if (options.textLayers !== undefined) config.textLayers = describeTextLayers(fn, k, textDim, options.textLayers);
+  if (options.imageLayers !== undefined) config.imageLayers = describeImageLayers(fn, k, config.imageDim, options.imageLayers);
   return config;
 }
 
@@ -229,4 +253,27 @@ export function checkTextLayersRecord(fn: string, record: FusionTextLayersConfig
   const encoder = checkTextLayersConfig(fn, record.encoder);
   firstLayerOf(fn, encoder, record.trainableLayers);
   return { encoder: { ...encoder }, trainableLayers: record.trainableLayers, pooler: record.pooler !== false, freezeWordEmbeddings: record.freezeWordEmbeddings === true };
+}
+
+/** The record of an {@link ImageEncoderLayers} a model takes over; checks that it fits the model. */
+function describeImageLayers(fn: string, kind: FusionKind, imageDim: number, layers: ImageEncoderLayers): FusionImageLayersConfig {
+  const ok = layers !== null && typeof layers === 'object' && typeof (layers as { namedWeights?: unknown }).namedWeights === 'function' && (layers as { config?: { architecture?: unknown } }).config?.architecture === 'vit';
+  if (!ok) throw new MmauxFusionError('INVALID_OPTION', `${fn}: imageLayers must be an ImageEncoderLayers (new ImageEncoderLayers(config, { trainableLayers, weights })), got ${String(layers)}.`);
+  if (kind === 'text-only') throw new MmauxFusionError('INVALID_OPTION', `${fn}: a 'text-only' model reads no image, so it cannot train image encoder layers; leave imageLayers out.`);
+  if (layers.hasEmbeddings) throw new MmauxFusionError('UNSUPPORTED', `${fn}: imageLayers with trainableLayers 'all' read pixels, which a fusion model does not take; give the top k layers (k ≤ ${layers.config.numLayers}).`);
+  if (!layers.hasFinalNorm) throw new MmauxFusionError('INVALID_OPTION', `${fn}: imageLayers must end with the final LayerNorm (finalNorm: true), so that the fusion layers read the ViT's last_hidden_state.`);
+  if (layers.config.hiddenSize !== imageDim) {
+    throw new MmauxFusionError('INVALID_OPTION', `${fn}: imageDim (${imageDim}) must be the image encoder's hidden size (${layers.config.hiddenSize}), which its layers output.`);
+  }
+  return checkImageLayersRecord(fn, { encoder: layers.config, trainableLayers: layers.trainableLayers, pooling: layers.pooling });
+}
+
+/** Validates a {@link FusionImageLayersConfig} (from `model.json`); returns a copy. */
+export function checkImageLayersRecord(fn: string, record: FusionImageLayersConfig): FusionImageLayersConfig {
+  if (record === null || typeof record !== 'object') throw new MmauxFusionError('INVALID_OPTION', `${fn}: imageLayers must be { encoder, trainableLayers, pooling }, got ${String(record)}.`);
+  const encoder = checkImageLayersConfig(fn, record.encoder);
+  if (record.trainableLayers === 'all') throw new MmauxFusionError('UNSUPPORTED', `${fn}: imageLayers trainableLayers 'all' is not supported in a fusion model; give k ≤ ${encoder.numLayers}.`);
+  firstImageLayerOf(fn, encoder, record.trainableLayers);
+  if (!['pooler', 'first', 'mean'].includes(record.pooling)) throw new MmauxFusionError('INVALID_OPTION', `${fn}: imageLayers.pooling must be 'pooler', 'first' or 'mean', got ${JSON.stringify(record.pooling)}.`);
+  return { encoder: { ...encoder }, trainableLayers: record.trainableLayers, pooling: record.pooling };
 }

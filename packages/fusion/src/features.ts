@@ -41,6 +41,17 @@ export interface TextLayersFusionInput {
   image?: ImageFeatures;
 }
 
+/**
+ * What a model that owns encoder layers reads: the text as {@link TextLayersFusionInput} says
+ * (or frozen `TextFeatures` without text layers); with image layers (`imageLayers`) the image as
+ * the hidden state entering layer `L − k`, `{ hidden }`, or as `ImageFeatures` whose `patches`
+ * are that state (what a feature cache of the ViT's layer `L − k` holds; `pooled` is not read).
+ */
+export interface EncoderLayersFusionInput {
+  text?: TextLayersInput | TextFeatures;
+  image?: { hidden: tf.Tensor3D } | ImageFeatures;
+}
+
 /** The validated facts about a batch that the layers need, read once. */
 export interface CheckedBatch {
   n: number;

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRng, LogitScale, type Rng } from '@mmaux/losses';
 import { type FusionConfig, type FusionKind, type FusionModelOptions, isUnimodalKind, resolveConfig } from './config.js';
 import { MmauxFusionError } from './errors.js';
-import { type CheckedBatch, checkInput, type FusionInput, type ImageFeatures, type TextFeatures, type TextLayersFusionInput } from './features.js';
+import { type CheckedBatch, checkInput, type EncoderLayersFusionInput, type FusionInput, type ImageFeatures, type TextFeatures, type TextLayersFusionInput } from './features.js';
 import { attentionCore } from './cores/attention.js';
 import { concatCore } from './cores/concat.js';
 import { dualStreamCore } from './cores/dual-stream.js';
@@ -12,6 +12,7 @@ import { singleStreamCore } from './cores/single-stream.js';
 import { imageOnlyCore, textOnlyCore } from './cores/unimodal.js';
 import type { CoreNeeds, FuseResult, FusionCore, InputReads, Rows } from './fusion-core.js';
 import { dense, dropout, type ForwardContext, selectRows, tokenAt } from './layers.js';
+import type { ImageEncoderLayers } from './image-layers/image-encoder-layers.js';
 import type { TextEncoderLayers, TextLayersInput } from './text-layers/text-encoder-layers.js';
 import { saveFusionModel } from './save-load.js';
 import { type DenseWeights, denseWeights, type NamedWeight, WeightStore } from './weights.js';
@@ -168,16 +169,21 @@ export class FusionModel {
   private readonly imageProjection: tf.Variable | null;
   private readonly dropoutRng: Rng;
   private readonly encoderLayers: TextEncoderLayers | null;
+  private readonly imageEncoderLayers: ImageEncoderLayers | null;
   private readonly allWeights: readonly NamedWeight[];
   private disposed = false;
 
   /** @internal Use {@link createFusionModel}. */
-  constructor(config: FusionConfig, textLayers: TextEncoderLayers | null = null) {
+  constructor(config: FusionConfig, textLayers: TextEncoderLayers | null = null, imageLayers: ImageEncoderLayers | null = null) {
     if ((config.textLayers === undefined) !== (textLayers === null)) {
       throw new MmauxFusionError('INVALID_OPTION', 'FusionModel: config.textLayers and the text layers given must both be present or both absent; use createFusionModel.');
     }
+    if ((config.imageLayers === undefined) !== (imageLayers === null)) {
+      throw new MmauxFusionError('INVALID_OPTION', 'FusionModel: config.imageLayers and the image layers given must both be present or both absent; use createFusionModel.');
+    }
     this.config = Object.freeze({ ...config });
     this.encoderLayers = textLayers;
+    this.imageEncoderLayers = imageLayers;
     this.store = new WeightStore(createRng(config.seed));
     this.dropoutRng = createRng((config.seed ^ 0x2545f491) >>> 0);
     const store = this.store;
@@ -197,7 +203,8 @@ export class FusionModel {
       store.adopt('itc/logit_scale', this.logitScale.variable);
     }
     // The encoder's weights keep their HF names (no '/', so never a fusion weight's name).
-    this.allWeights = textLayers === null ? store.list() : [...store.list(), ...textLayers.namedWeights()];
+    // The image layers' are prefixed `vit.`, so they never clash with the text layers'.
+    this.allWeights = [...store.list(), ...(textLayers?.namedWeights() ?? []), ...(imageLayers?.namedWeights() ?? [])];
   }
 
   /**
@@ -210,12 +217,22 @@ export class FusionModel {
     return this.encoderLayers;
   }
 
+  /**
+   * The image encoder layers this model trains (`options.imageLayers` of
+   * {@link createFusionModel}), or null for a model on frozen image features. Their weights are
+   * among {@link weights} under their `vit.` HF names; {@link imageLayerParamGroups} gives them
+   * their own learning rates.
+   */
+  get imageLayers(): ImageEncoderLayers | null {
+    return this.imageEncoderLayers;
+  }
+
   /** The fusion kind. */
   get kind(): FusionKind {
     return this.config.kind;
   }
 
-  /** Every weight with its stable name, in creation order (the logit scale included), then the text encoder layers' under their HF names. */
+  /** Every weight with its stable name, in creation order (the logit scale included), then the text encoder layers' under their HF names, then the image encoder layers' (`vit.` names). */
   get weights(): readonly NamedWeight[] {
     return this.allWeights;
   }
@@ -232,7 +249,7 @@ export class FusionModel {
 
   /** The weight called `name` (e.g. `attention/q/kernel`, or a text layer's `encoder.layer.11.output.dense.weight`). */
   getWeight(name: string): tf.Variable {
-    const layer = this.encoderLayers?.namedWeights().find((w) => w.name === name);
+    const layer = this.encoderLayers?.namedWeights().find((w) => w.name === name) ?? this.imageEncoderLayers?.namedWeights().find((w) => w.name === name);
     return layer === undefined ? this.store.get(name) : layer.variable;
   }
 
@@ -255,8 +272,12 @@ export class FusionModel {
    * placeholder is enough (only `pooled` is read).
    */
   get reads(): InputReads {
-    // Text layers read every token's hidden state (attention mixes them).
-    return this.encoderLayers === null ? this.core.reads : { ...this.core.reads, textTokens: 'all' };
+    // Encoder layers read every token's hidden state (attention mixes them).
+    return {
+      ...this.core.reads,
+      ...(this.encoderLayers === null ? {} : { textTokens: 'all' as const }),
+      ...(this.imageEncoderLayers === null ? {} : { imagePatches: 'all' as const }),
+    };
   }
 
   /**
@@ -272,8 +293,30 @@ export class FusionModel {
     const input: TextLayersInput = this.encoderLayers!.hasEmbeddings
       ? { inputIds: raw.inputIds as tf.Tensor2D, mask: raw.mask, ...(raw.tokenTypeIds === undefined ? {} : { tokenTypeIds: raw.tokenTypeIds }) }
       : { hidden: (raw.hidden ?? raw.tokens) as tf.Tensor3D, mask: raw.mask };
-    const out = this.encoderLayers!.forward(input, ctx.training ? { training: true, rng: ctx.rng } : {});
-    return { tokens: out.hidden, mask: raw.mask, pooled: out.pooled ?? tokenAt(out.hidden, 0) };
+    // A kind that reads only the first text token (or the pooled vector) gets the last layer computed there alone.
+    const firstTokenOnly = this.core.reads.textTokens !== 'all';
+    const out = this.encoderLayers!.forward(input, { ...(ctx.training ? { training: true, rng: ctx.rng } : {}), firstTokenOnly });
+    const [n, t] = raw.mask.shape;
+    const mask = out.hidden.shape[1] === t ? raw.mask : (tf.ones([n, 1]) as tf.Tensor2D);
+    return { tokens: out.hidden, mask, pooled: out.pooled ?? tokenAt(out.hidden, 0) };
+  }
+
+  /**
+   * The image features the fusion layers read when the model owns image encoder layers: the
+   * layers' last hidden state as the patches and their pooled vector, computed from the hidden
+   * state entering layer `L − k`. Inside a tidy.
+   */
+  private encodeImage(fn: string, image: EncoderLayersFusionInput['image'], ctx: ForwardContext): ImageFeatures {
+    const raw = image as { hidden?: tf.Tensor3D; patches?: tf.Tensor3D } | undefined;
+    const hidden = raw === null || typeof raw !== 'object' ? undefined : (raw.hidden ?? raw.patches);
+    if (hidden === undefined) {
+      throw new MmauxFusionError('MISSING_INPUT', `${fn}: a model with image encoder layers needs input.image = { hidden } (the hidden state entering layer ${this.imageEncoderLayers!.firstLayer}) or { patches, pooled } holding it, got ${String(image)}.`);
+    }
+    // A kind that reads only the CLS patch (or the pooled vector) gets the last layer computed
+    // there alone: the patches are then [N, 1, H], which is all such a core reads.
+    const firstTokenOnly = this.core.reads.imagePatches !== 'all';
+    const out = this.imageEncoderLayers!.forward({ hidden }, { ...(ctx.training ? { training: true, rng: ctx.rng } : {}), firstTokenOnly });
+    return { patches: out.hidden, pooled: out.pooled };
   }
 
   /** The ITC embeddings from their sources: the fusion layers' per-modality parts, or the pooled features. */
@@ -284,7 +327,7 @@ export class FusionModel {
     // Pooled features are frozen inputs (constants) unless text layers compute them; fusion outputs carry gradients back.
     return {
       textEmbedding: dense(t, this.textProjection!, undefined, !fromFusion && this.encoderLayers === null) as tf.Tensor2D,
-      imageEmbedding: dense(v, this.imageProjection!, undefined, !fromFusion) as tf.Tensor2D,
+      imageEmbedding: dense(v, this.imageProjection!, undefined, !fromFusion && this.imageEncoderLayers === null) as tf.Tensor2D,
     };
   }
 
@@ -313,19 +356,30 @@ export class FusionModel {
    * out.matchLogits.shape; // [2, 2]
    * ```
    */
-  forward(input: FusionInput | TextLayersFusionInput, options: ForwardOptions = {}): FusionOutput {
+  forward(input: FusionInput | TextLayersFusionInput | EncoderLayersFusionInput, options: ForwardOptions = {}): FusionOutput {
     const fn = 'FusionModel.forward';
     this.assertLive(fn);
-    if (this.encoderLayers === null) return this.fuseFeatures(fn, input as FusionInput, checkInput(fn, this.config, input as FusionInput), options);
+    if (this.encoderLayers === null && this.imageEncoderLayers === null) return this.fuseFeatures(fn, input as FusionInput, checkInput(fn, this.config, input as FusionInput), options);
     if (input === null || typeof input !== 'object') throw new MmauxFusionError('MISSING_INPUT', `${fn}: input must be { text, image }, got ${String(input)}.`);
     const ctx = this.context(options);
     return tf.tidy(() => {
-      const features: FusionInput = { text: this.encodeText(fn, input.text, ctx), ...(input.image === undefined ? {} : { image: input.image }) };
+      const features = this.encodeFeatures(fn, input, ctx);
       return this.fuseFeatures(fn, features, checkInput(fn, this.config, features), options) as unknown as tf.TensorContainer;
     }) as unknown as FusionOutput;
   }
 
-  /** {@link forward} on text features (the encoder's, or the text layers' output). */
+  /** The features the fusion layers read: each modality's encoder layers' output, or the frozen features as given. Inside a tidy. */
+  private encodeFeatures(fn: string, input: EncoderLayersFusionInput, ctx: ForwardContext): FusionInput {
+    const features: FusionInput = {};
+    if (this.encoderLayers !== null) features.text = this.encodeText(fn, input.text, ctx);
+    else if (input.text !== undefined) features.text = input.text as TextFeatures;
+    if (this.imageEncoderLayers !== null) {
+      if (this.kind !== 'text-only') features.image = this.encodeImage(fn, input.image, ctx);
+    } else if (input.image !== undefined) features.image = input.image as ImageFeatures;
+    return features;
+  }
+
+  /** {@link forward} on features (the encoders', or the encoder layers' output). */
   private fuseFeatures(fn: string, input: FusionInput, batch: CheckedBatch, options: ForwardOptions): FusionOutput {
     if (options.itmPartner !== undefined && this.itm === null) {
       throw new MmauxFusionError('UNSUPPORTED', `${fn}: a '${this.kind}' model has no ITM head (unimodal kinds see one modality); leave itmPartner out.`);
@@ -411,7 +465,7 @@ export class FusionModel {
    * model.matchLogits(text, image).shape; // [3, 2]
    * ```
    */
-  matchLogits(text: TextFeatures | TextLayersInput, image: ImageFeatures, options: Omit<ForwardOptions, 'itmPartner'> = {}): tf.Tensor2D {
+  matchLogits(text: TextFeatures | TextLayersInput, image: ImageFeatures | { hidden: tf.Tensor3D }, options: Omit<ForwardOptions, 'itmPartner'> = {}): tf.Tensor2D {
     const fn = 'FusionModel.matchLogits';
     this.assertLive(fn);
     if (this.itm === null) {
@@ -419,11 +473,12 @@ export class FusionModel {
     }
     const ctx = this.context(options);
     const needs: CoreNeeds = { summaries: false, itm: false };
-    const direct = this.encoderLayers === null ? checkInput(fn, this.config, { text: text as TextFeatures, image }) : null;
+    const frozen = this.encoderLayers === null && this.imageEncoderLayers === null;
+    const direct = frozen ? checkInput(fn, this.config, { text: text as TextFeatures, image: image as ImageFeatures }) : null;
     return tf.tidy(() => {
-      const features = this.encoderLayers === null ? (text as TextFeatures) : this.encodeText(fn, text, ctx);
-      const batch = direct ?? checkInput(fn, this.config, { text: features, image });
-      const encoded = this.core.encode({ text: features, image }, batch, ctx, needs);
+      const features = frozen ? { text: text as TextFeatures, image: image as ImageFeatures } : this.encodeFeatures(fn, { text, image }, ctx);
+      const batch = direct ?? checkInput(fn, this.config, features);
+      const encoded = this.core.encode(features, batch, ctx, needs);
       const { fused } = this.core.fuse(encoded.text, encoded.image, batch, ctx, needs);
       return dense(fused, this.itm!.kernel, this.itm!.bias) as tf.Tensor2D;
     });
@@ -459,6 +514,7 @@ export class FusionModel {
     this.disposed = true;
     for (const w of this.store.list()) w.variable.dispose();
     this.encoderLayers?.dispose();
+    this.imageEncoderLayers?.dispose();
   }
 }
 
@@ -482,5 +538,5 @@ export class FusionModel {
  * ```
  */
 export function createFusionModel(kind: FusionKind, options: FusionModelOptions): FusionModel {
-  return new FusionModel(resolveConfig('createFusionModel', kind, options), options?.textLayers ?? null);
+  return new FusionModel(resolveConfig('createFusionModel', kind, options), options?.textLayers ?? null, options?.imageLayers ?? null);
 }

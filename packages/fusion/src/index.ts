@@ -11,10 +11,10 @@
 export { AdamW } from './adamw.js';
 export type { AdamWOptions, AdamWParamGroup } from './adamw.js';
 export { FUSION_KINDS } from './config.js';
-export type { FusionConfig, FusionKind, FusionModelOptions, FusionTextLayersConfig } from './config.js';
+export type { FusionConfig, FusionImageLayersConfig, FusionKind, FusionModelOptions, FusionTextLayersConfig } from './config.js';
 export { MmauxFusionError } from './errors.js';
 export type { FusionErrorCode } from './errors.js';
-export type { FusionInput, ImageFeatures, TextFeatures, TextLayersFusionInput } from './features.js';
+export type { EncoderLayersFusionInput, FusionInput, ImageFeatures, TextFeatures, TextLayersFusionInput } from './features.js';
 export type { InputReads } from './fusion-core.js';
 export { createFusionModel, FusionModel } from './fusion-model.js';
 export type { ForwardOptions, FusionOutput, ItcEmbeddings } from './fusion-model.js';
@@ -25,6 +25,7 @@ export type { LearningRateSchedule, LinearWarmupDecayOptions } from './schedules
 export { AUTO_BACKEND_ORDER, selectBackend } from './select-backend.js';
 export type { BackendAttempt, BackendChoice, BackendSelection, SelectBackendOptions } from './select-backend.js';
 export { preferredWasmThreads } from './thread-policy.js';
+export type { WasmThreadPolicyOptions } from './thread-policy.js';
 export {
   TEXT_ENCODER_ARCHITECTURES,
   TextEncoderLayers,
@@ -48,6 +49,19 @@ export type {
 } from './text-layers/index.js';
 export { textLayerParamGroups } from './text-layer-param-groups.js';
 export type { TextLayerParamGroupsOptions } from './text-layer-param-groups.js';
+export { ImageEncoderLayers, imageLayersConfigFromHf, imageLayersWeightFilter, imageLayerWeightSpecs } from './image-layers/index.js';
+export type {
+  ImageEncoderLayersConfig,
+  ImageEncoderLayersOptions,
+  ImageLayersForwardOptions,
+  ImageLayersInput,
+  ImageLayersOutput,
+  ImageLayersPooling,
+  ImageLayerWeightSpec,
+  TrainableImageLayers,
+} from './image-layers/index.js';
+export { imageLayerParamGroups } from './image-layer-param-groups.js';
+export type { ImageLayerParamGroupsOptions } from './image-layer-param-groups.js';
 export { createTrainStep } from './train-step.js';
 export type { TrainBatch, TrainStep, TrainStepOptions, TrainStepResult } from './train-step.js';
 export type { NamedWeight } from './weights.js';

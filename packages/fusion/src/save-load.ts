@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { checkTextLayersRecord, type FusionConfig, resolveConfig } from './config.js';
+import { checkImageLayersRecord, checkTextLayersRecord, type FusionConfig, resolveConfig } from './config.js';
 import { MmauxFusionError } from './errors.js';
 import { FusionModel } from './fusion-model.js';
 import { nodeBuiltin } from './node-builtin.js';
+import { ImageEncoderLayers } from './image-layers/image-encoder-layers.js';
+import { VIT_PREFIX } from './image-layers/weight-names.js';
 import { type HfWeight, TextEncoderLayers } from './text-layers/text-encoder-layers.js';
 
 /** `model.json`'s `format` value. */
@@ -177,9 +179,10 @@ export async function loadFusionModel(dir: string): Promise<FusionModel> {
   }
   let config: FusionConfig;
   try {
-    const { textLayers: record, ...rest } = manifest.config;
+    const { textLayers: record, imageLayers: imageRecord, ...rest } = manifest.config;
     config = resolveConfig('loadFusionModel', manifest.config.kind, rest);
     if (record !== undefined) config.textLayers = checkTextLayersRecord('loadFusionModel', record);
+    if (imageRecord !== undefined) config.imageLayers = checkImageLayersRecord('loadFusionModel', imageRecord);
   } catch (err) {
     fail('CORRUPT_FILE', `${manifestPath} holds an invalid config: ${(err as Error).message}`, err);
   }
@@ -187,9 +190,16 @@ export async function loadFusionModel(dir: string): Promise<FusionModel> {
   const valuesOf = (spec: WeightSpec): Float32Array =>
     // Copy: a Float32Array view needs 4-byte alignment, which a Buffer from readFile need not have.
     new Float32Array(bytes.buffer.slice(bytes.byteOffset + spec.byteOffset, bytes.byteOffset + spec.byteOffset + spec.byteLength));
-  const textLayers = config.textLayers === undefined ? null : loadTextLayers(manifestPath, weightsPath, bytes.byteLength, config.textLayers, specs, valuesOf);
-  const model = new FusionModel(config, textLayers);
-  const loadedByName = new Set(textLayers?.namedWeights().map((w) => w.name) ?? []);
+  const imageLayers = config.imageLayers === undefined ? null : loadImageLayers(manifestPath, weightsPath, bytes.byteLength, config.imageLayers, specs, valuesOf);
+  let textLayers: TextEncoderLayers | null;
+  try {
+    textLayers = config.textLayers === undefined ? null : loadTextLayers(manifestPath, weightsPath, bytes.byteLength, config.textLayers, specs, valuesOf);
+  } catch (err) {
+    imageLayers?.dispose();
+    throw err;
+  }
+  const model = new FusionModel(config, textLayers, imageLayers);
+  const loadedByName = new Set([...(textLayers?.namedWeights() ?? []), ...(imageLayers?.namedWeights() ?? [])].map((w) => w.name));
   try {
     for (const { name, variable } of model.weights) {
       if (loadedByName.has(name)) continue;
@@ -233,8 +243,8 @@ function loadTextLayers(
 ): TextEncoderLayers {
   const weights = new Map<string, HfWeight>();
   for (const [name, spec] of specs) {
-    // Fusion weights are named with '/'; the encoder's keep their HF names.
-    if (name.includes('/')) continue;
+    // Fusion weights are named with '/'; the encoders' keep their HF names (the image layers' with the `vit.` prefix).
+    if (name.includes('/') || name.startsWith(VIT_PREFIX)) continue;
     const size = Array.isArray(spec.shape) ? spec.shape.reduce((a, b) => a * b, 1) : -1;
     if (spec.dtype !== 'float32' || spec.byteLength !== size * 4 || spec.byteOffset < 0 || spec.byteOffset + spec.byteLength > fileBytes) {
       fail('WEIGHT_MISMATCH', `weight "${name}" in ${manifestPath} points outside ${weightsPath} or is not ${size} float32 values.`);
@@ -251,6 +261,50 @@ function loadTextLayers(
     });
   } catch (err) {
     fail('WEIGHT_MISMATCH', `${manifestPath}: the text encoder layers cannot be rebuilt from ${weightsPath}: ${(err as Error).message}`, err);
+  }
+  for (const { name } of layers.namedWeights()) specs.delete(name);
+  return layers;
+}
+
+/** The entries of `specs` that are HF-named encoder tensors `keep` selects, checked against the file. */
+function encoderTensors(
+  manifestPath: string,
+  weightsPath: string,
+  fileBytes: number,
+  specs: Map<string, WeightSpec>,
+  valuesOf: (spec: WeightSpec) => Float32Array,
+  keep: (name: string) => boolean,
+): Map<string, HfWeight> {
+  const weights = new Map<string, HfWeight>();
+  for (const [name, spec] of specs) {
+    if (!keep(name)) continue;
+    const size = Array.isArray(spec.shape) ? spec.shape.reduce((a, b) => a * b, 1) : -1;
+    if (spec.dtype !== 'float32' || spec.byteLength !== size * 4 || spec.byteOffset < 0 || spec.byteOffset + spec.byteLength > fileBytes) {
+      fail('WEIGHT_MISMATCH', `weight "${name}" in ${manifestPath} points outside ${weightsPath} or is not ${size} float32 values.`);
+    }
+    weights.set(name, { shape: spec.shape, data: valuesOf(spec) });
+  }
+  return weights;
+}
+
+/**
+ * The image encoder layers of a saved model, built from their `vit.` tensors in `weights.bin`;
+ * each is taken out of `specs`. A tensor missing or of another size is a `WEIGHT_MISMATCH`.
+ */
+function loadImageLayers(
+  manifestPath: string,
+  weightsPath: string,
+  fileBytes: number,
+  record: NonNullable<FusionConfig['imageLayers']>,
+  specs: Map<string, WeightSpec>,
+  valuesOf: (spec: WeightSpec) => Float32Array,
+): ImageEncoderLayers {
+  const weights = encoderTensors(manifestPath, weightsPath, fileBytes, specs, valuesOf, (name) => name.startsWith(VIT_PREFIX));
+  let layers: ImageEncoderLayers;
+  try {
+    layers = new ImageEncoderLayers(record.encoder, { trainableLayers: record.trainableLayers, pooling: record.pooling, weights });
+  } catch (err) {
+    fail('WEIGHT_MISMATCH', `${manifestPath}: the image encoder layers cannot be rebuilt from ${weightsPath}: ${(err as Error).message}`, err);
   }
   for (const { name } of layers.namedWeights()) specs.delete(name);
   return layers;

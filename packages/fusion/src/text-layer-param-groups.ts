@@ -3,7 +3,7 @@
 import type { AdamWParamGroup } from './adamw.js';
 import { MmauxFusionError } from './errors.js';
 import type { LearningRateSchedule } from './schedules.js';
-import type { TextEncoderLayers } from './text-layers/text-encoder-layers.js';
+import type { TextEncoderLayers, TextLayerWeightGroup } from './text-layers/text-encoder-layers.js';
 
 /** Options of {@link textLayerParamGroups}. */
 export interface TextLayerParamGroupsOptions {
@@ -37,7 +37,11 @@ export interface TextLayerParamGroupsOptions {
  * ```
  */
 export function textLayerParamGroups(layers: TextEncoderLayers, options: TextLayerParamGroupsOptions): AdamWParamGroup[] {
-  const fn = 'textLayerParamGroups';
+  return depthParamGroups('textLayerParamGroups', () => layers.weightGroups(), options);
+}
+
+/** @internal One AdamW group per depth of `groups()`, the top at `learningRate`, each depth below `layerDecay` times the one above. */
+export function depthParamGroups(fn: string, groupsOf: () => TextLayerWeightGroup[], options: TextLayerParamGroupsOptions): AdamWParamGroup[] {
   if (options === null || typeof options !== 'object') throw new MmauxFusionError('INVALID_OPTION', `${fn}: options { learningRate } are required.`);
   const { learningRate } = options;
   if (typeof learningRate !== 'function' && (typeof learningRate !== 'number' || !Number.isFinite(learningRate) || learningRate < 0)) {
@@ -47,7 +51,7 @@ export function textLayerParamGroups(layers: TextEncoderLayers, options: TextLay
   if (typeof decay !== 'number' || !(decay > 0 && decay <= 1)) {
     throw new MmauxFusionError('INVALID_OPTION', `${fn}: layerDecay must be in (0, 1] (1: every layer at the same rate), got ${String(decay)}.`);
   }
-  const groups = layers.weightGroups();
+  const groups = groupsOf();
   const top = Math.max(...groups.map((g) => g.depth));
   return groups.map(({ depth, weights }) => {
     const factor = decay ** (top - depth);

@@ -8,6 +8,7 @@ import { activeBackendHasSimd } from '../src/kernels/backend-memory.js';
 import { simdCompileError } from '../src/kernels/simd/simd-module.js';
 import { rowDots, weightedRows } from '../src/kernels/row-products.js';
 import { transpose2d } from '../src/kernels/transpose.js';
+import { gatherRows, placeRows, scatterAddRows } from '../src/kernels/gather-rows.js';
 import { timesTransposed, transposedTimes } from '../src/products.js';
 import { BACKENDS, expectClose, useBackend } from './helpers.js';
 
@@ -60,6 +61,29 @@ describe.each(BACKENDS)('fused kernels equal plain tfjs ops on %s', (backend) =>
       expect(Array.from(again.dataSync())).toEqual(Array.from(withBias.dataSync()));
       tf.dispose([a, b, bias, expected, withBias, plain, again]);
     }
+  });
+
+  it('gatherRows, and placeRows (distinct rows: the adjoint of gatherRows) against plain loops; nothing leaks', () => {
+    const [rows, width] = [9, 5];
+    const x = r([rows, width], 18) as tf.Tensor2D;
+    const picked = [0, 2, 3, 7];
+    const xs = x.arraySync();
+    const before = tf.memory().numTensors;
+    const g = gatherRows(x, picked);
+    const placed = placeRows(g, picked, rows);
+    const added = scatterAddRows(g, picked, rows);
+    expect(tf.memory().numTensors).toBe(before + 3);
+    expect(g.arraySync()).toEqual(picked.map((i) => xs[i]));
+    // rows not picked are 0; picked rows hold their values again
+    const expected = xs.map((row, i) => (picked.includes(i) ? row : row.map(() => 0)));
+    expect(placed.arraySync()).toEqual(expected);
+    expect(added.arraySync()).toEqual(expected);
+    // adjoint: <gather(x), y> = <x, place(y)>
+    const y = r([picked.length, width], 19) as tf.Tensor2D;
+    const lhs = tf.tidy(() => tf.sum(tf.mul(gatherRows(x, picked), y)).dataSync()[0]!);
+    const rhs = tf.tidy(() => tf.sum(tf.mul(x, placeRows(y, picked, rows))).dataSync()[0]!);
+    expect(Math.abs(lhs - rhs)).toBeLessThan(1e-5 * Math.max(1, Math.abs(lhs)));
+    tf.dispose([x, g, placed, added, y]);
   });
 
   it('column sums (SIMD widths and others) and zeroed padding rows (NaN included)', () => {

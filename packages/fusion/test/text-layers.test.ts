@@ -316,6 +316,68 @@ describe.each(BACKENDS)('TextEncoderLayers on %s', (backend) => {
     }
   });
 
+  it('padding is removed inside the stack: padded output rows are 0, real rows as the reference (every state)', () => {
+    const weights = checkpoint(BERT, 25);
+    const b = batch(BERT, 6, 26);
+    const mask = tf.tensor2d(b.mask, [b.n, b.t]);
+    const hidden = tf.tensor3d(b.hidden, [b.n, b.t, 32]);
+    const stack = new TextEncoderLayers(BERT, { trainableLayers: 2, weights });
+    const out = stack.forward({ hidden, mask }, { hiddenStates: true });
+    const ref = reference(BERT, f64(weights), stack.firstLayer, { hidden: Float64Array.from(b.hidden), mask: b.mask, n: b.n, t: b.t });
+    const padded = (x: ArrayLike<number>) => b.mask.flatMap((m, r) => (m ? [] : Array.from({ length: 32 }, (_, e) => x[r * 32 + e] as number)));
+    expect(padded(out.hidden.dataSync()).every((v) => v === 0)).toBe(true);
+    out.hiddenStates!.slice(1).forEach((s, i) => {
+      expect(padded(s.dataSync()).every((v) => v === 0), `state ${i + 1}`).toBe(true);
+      expect(maxRelErr(realRows(s.dataSync(), b.mask, 32), realRows(ref.states[i + 1]!, b.mask, 32)), `state ${i + 1}`).toBeLessThan(2e-6);
+    });
+    tf.dispose([mask, hidden, out.hidden, out.pooled!, ...out.hiddenStates!]);
+    stack.dispose();
+  });
+
+  it('firstTokenOnly: the first token of the full output, and the same gradients for a loss on it and the pooled vector', () => {
+    // BERT: head width 16 (wasm's SIMD head kernels); XLM-R: width 8 (plain ops), from token ids.
+    for (const [config, k] of [[BERT, 2], [BERT, 1], [ROBERTA, 'all']] as const) {
+      const weights = checkpoint(config, 27);
+      const b = batch(config, 6, 28);
+      const h = config.hiddenSize;
+      const mask = tf.tensor2d(b.mask, [b.n, b.t]);
+      const hidden = tf.tensor3d(b.hidden, [b.n, b.t, h]);
+      const inputIds = tf.tensor2d(b.ids, [b.n, b.t], 'int32');
+      const input = k === 'all' ? { inputIds, mask } : { hidden, mask };
+      const stack = new TextEncoderLayers(config, { trainableLayers: k, weights });
+      const w1 = tf.tensor2d(gaussian(createRng(29), b.n * h, 1), [b.n, h]);
+      const w2 = tf.tensor2d(gaussian(createRng(30), b.n * h, 1), [b.n, h]);
+      const full = stack.forward(input);
+      const first = stack.forward(input, { firstTokenOnly: true });
+      expect(first.hidden.shape).toEqual([b.n, 1, h]);
+      const row0 = tf.tidy(() => tf.slice(full.hidden, [0, 0, 0], [b.n, 1, h]));
+      expect(maxRelErr(first.hidden.dataSync(), row0.dataSync())).toBeLessThan(1e-5);
+      expect(maxRelErr(first.pooled!.dataSync(), full.pooled!.dataSync())).toBeLessThan(1e-5);
+      const variables = stack.namedWeights().map((w) => w.variable);
+      const gradsOf = (firstTokenOnly: boolean) => {
+        const before = tf.memory().numTensors;
+        const { value, grads } = tf.variableGrads(() => {
+          const out = stack.forward(input, { firstTokenOnly });
+          const cls = tf.reshape(tf.slice(out.hidden, [0, 0, 0], [b.n, 1, h]), [b.n, h]);
+          return tf.add(tf.sum(tf.mul(cls, w1)), tf.sum(tf.mul(out.pooled!, w2))) as tf.Scalar;
+        }, variables);
+        expect(tf.memory().numTensors).toBe(before + 1 + Object.keys(grads).length); // nothing else left behind
+        const result = stack.namedWeights().map((w) => Array.from(grads[w.variable.name]!.dataSync()));
+        tf.dispose([value, ...Object.values(grads)]);
+        return result;
+      };
+      const a = gradsOf(false);
+      const g = gradsOf(true);
+      const scale = Math.max(...a.map((x) => Math.max(...x.map(Math.abs))));
+      a.forEach((x, i) => x.forEach((v, j) => expect(Math.abs(g[i]![j]! - v), `${stack.namedWeights()[i]!.name}[${j}]`).toBeLessThan(1e-4 * Math.max(Math.abs(v), 0.01 * scale))));
+      // training mode runs (dropout from the generator, fewer attention draws)
+      const trained = stack.forward(input, { firstTokenOnly: true, training: true, rng: createRng(4) });
+      expect(trained.hidden.shape).toEqual([b.n, 1, h]);
+      tf.dispose([mask, hidden, inputIds, w1, w2, full.hidden, full.pooled!, first.hidden, first.pooled!, row0, trained.hidden, trained.pooled!]);
+      stack.dispose();
+    }
+  });
+
   it('only the top k layers (and the pooler) are variables: the frozen layers get no gradient because they are not there', () => {
     const weights = checkpoint(BERT, 41);
     const top = new TextEncoderLayers(BERT, { trainableLayers: 1, weights });

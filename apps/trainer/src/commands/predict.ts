@@ -1,9 +1,9 @@
 import { join, resolve } from 'node:path';
 import { normalizeTweet } from '@mmaux/datasets';
-import { loadFusionModel, preferredWasmThreads } from '@mmaux/fusion';
+import { loadFusionModel } from '@mmaux/fusion';
 import type { RunConfig } from '../config.js';
 import { badImagePolicy, loadRunData, splitPosts } from '../data.js';
-import { useBackend } from '../environment.js';
+import { useRunBackend } from '../environment.js';
 import { MmauxTrainerError } from '../errors.js';
 import { predictPosts, predictionsCsv, splitReport } from '../evaluate.js';
 import { prepareFeatures } from '../features.js';
@@ -23,7 +23,7 @@ async function openRun(command: string, runDir: string | undefined, ctx: Command
   const dir = resolve(runDir);
   const config = (await readJsonObject(`mmaux ${command}`, join(dir, RUN_FILES.config))) as unknown as RunConfig;
   const result = (await readJsonObject(`mmaux ${command}`, join(dir, RUN_FILES.result))) as unknown as RunResult;
-  const backend = await useBackend(config.backend, config.threads ?? preferredWasmThreads(config.model) ?? null); // runs before --threads lack it
+  const backend = await useRunBackend(config);
   ctx.log.info(`run ${dir} (${result.dataset}, ${result.model}, ${result.setting}, seed ${result.seed}); backend ${backend.tfjsBackend}`);
   const model = await loadFusionModel(join(dir, RUN_FILES.bestModel));
   return { dir, config, result, model };

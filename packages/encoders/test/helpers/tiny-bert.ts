@@ -29,6 +29,8 @@ export interface TinyBertSpec {
   seed: number;
   /** Leave the pooler out of model.safetensors (fill-mask RoBERTa / XLM-R checkpoints); the ONNX graph still has one. */
   omitPoolerFromCheckpoint?: boolean;
+  /** Whole words appended to the vocabulary after the built-in ones (whose ids do not move). */
+  extraWords?: readonly string[];
 }
 
 /** mulberry32 (never Math.random). */
@@ -54,13 +56,13 @@ const WORDS = [
 ];
 
 /** Specials first, in each architecture's order (BERT: [PAD] 0, [CLS] 2, [SEP] 3; RoBERTa: <s> 0, <pad> 1, </s> 2). */
-export function vocabularyOf(modelType: TinyBertSpec['modelType']): { vocab: string[]; cls: string; sep: string; pad: string; unk: string } {
-  if (modelType === 'bert') return { vocab: ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', ...WORDS], cls: '[CLS]', sep: '[SEP]', pad: '[PAD]', unk: '[UNK]' };
-  return { vocab: ['<s>', '<pad>', '</s>', '<unk>', '<mask>', ...WORDS], cls: '<s>', sep: '</s>', pad: '<pad>', unk: '<unk>' };
+export function vocabularyOf(modelType: TinyBertSpec['modelType'], extraWords: readonly string[] = []): { vocab: string[]; cls: string; sep: string; pad: string; unk: string } {
+  if (modelType === 'bert') return { vocab: ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', ...WORDS, ...extraWords], cls: '[CLS]', sep: '[SEP]', pad: '[PAD]', unk: '[UNK]' };
+  return { vocab: ['<s>', '<pad>', '</s>', '<unk>', '<mask>', ...WORDS, ...extraWords], cls: '<s>', sep: '</s>', pad: '<pad>', unk: '<unk>' };
 }
 
-function tokenizerFiles(modelType: TinyBertSpec['modelType']) {
-  const { vocab, cls, sep, pad, unk } = vocabularyOf(modelType);
+function tokenizerFiles(modelType: TinyBertSpec['modelType'], extraWords: readonly string[] = []) {
+  const { vocab, cls, sep, pad, unk } = vocabularyOf(modelType, extraWords);
   const id = (t: string) => vocab.indexOf(t);
   const specials = vocab.slice(0, 5);
   const tokenizer = {
@@ -104,7 +106,7 @@ function tokenizerFiles(modelType: TinyBertSpec['modelType']) {
 /** The checkpoint of a tiny model: every tensor of HF's BertModel / RobertaModel, prefixed `bert.` / `roberta.`. */
 export function tinyBertWeights(spec: TinyBertSpec): Map<string, { shape: number[]; data: Float32Array }> {
   const r = rng(spec.seed);
-  const { vocab } = vocabularyOf(spec.modelType);
+  const { vocab } = vocabularyOf(spec.modelType, spec.extraWords);
   const h = spec.hidden;
   const types = spec.modelType === 'bert' ? 2 : 1;
   const out = new Map<string, { shape: number[]; data: Float32Array }>();
@@ -279,7 +281,7 @@ const json = (file: string, value: unknown) => writeFileSync(file, `${JSON.strin
 
 /** HF's config.json of the tiny model. */
 export function tinyBertConfig(spec: TinyBertSpec): Record<string, unknown> {
-  const { vocab } = vocabularyOf(spec.modelType);
+  const { vocab } = vocabularyOf(spec.modelType, spec.extraWords);
   const bert = spec.modelType === 'bert';
   return {
     model_type: spec.modelType,
@@ -305,13 +307,19 @@ export function tinyBertConfig(spec: TinyBertSpec): Record<string, unknown> {
 /**
  * Writes the model folder: config.json, tokenizer.json, tokenizer_config.json, model.safetensors
  * (float32, plus an int64 `embeddings.position_ids` buffer as older checkpoints have) and
- * onnx/model.onnx. Returns the folder.
+ * onnx/model.onnx, all from `weights` (default: the seeded {@link tinyBertWeights}; explicit
+ * ones must have its names and shapes). Returns the folder.
  */
-export async function writeTinyBert(dir: string, spec: TinyBertSpec): Promise<string> {
+export async function writeTinyBert(dir: string, spec: TinyBertSpec, weights = tinyBertWeights(spec)): Promise<string> {
+  for (const [name, t] of tinyBertWeights(spec)) {
+    const given = weights.get(name);
+    if (given === undefined || given.shape.join() !== t.shape.join() || given.data.length !== t.data.length) {
+      throw new Error(`writeTinyBert: weights must hold ${name} of shape [${t.shape.join(', ')}]; got ${given === undefined ? 'none' : `[${given.shape.join(', ')}] with ${given.data.length} values`}.`);
+    }
+  }
   mkdirSync(join(dir, 'onnx'), { recursive: true });
-  const weights = tinyBertWeights(spec);
   json(join(dir, 'config.json'), tinyBertConfig(spec));
-  const { tokenizer, config } = tokenizerFiles(spec.modelType);
+  const { tokenizer, config } = tokenizerFiles(spec.modelType, spec.extraWords);
   json(join(dir, 'tokenizer.json'), tokenizer);
   json(join(dir, 'tokenizer_config.json'), config);
   writeFileSync(join(dir, 'onnx', 'model.onnx'), bertGraph(spec, weights));

@@ -23,6 +23,12 @@ attention.ts, layers.ts) and the objective of train-step.ts / packages/losses:
   loss = 0.8 CE + 0.1 ITC + 0.1 ITM (convex); CE only when both betas are 0
   torch.optim.AdamW(lr=1e-5, weight_decay=2.5e-4), torch.set_num_threads(threads)
 
+With config.textLayers (mmaux's model.config of a model with fine-tuned text encoder layers,
+issue 13), the text input is the hidden state entering layer L - k (or token ids for 'all') and
+goes through a plain torch BERT layer stack first (TextLayers: HF's BertLayer math, post-LN, erf
+GELU, padded keys masked with -1e9, dropout; modules named as HF names them, so state_dict keys
+are mmaux's weight names); its parameters train in their own AdamW group (encoderLearningRate).
+
 Prints one JSON line.
 """
 import argparse
@@ -308,6 +314,109 @@ class DualStream(nn.Module):
         return torch.tanh(self.pooler(torch.cat([first, image_mean], 1))), first, image_mean
 
 
+# --------------------------------------------------------------------------------------------
+# fine-tuned text encoder layers (issue 13): a plain-torch BERT layer stack, HF's BertLayer math
+# (post-LN, exact erf GELU, padded keys masked, dropout on the attention weights), its modules
+# named as HF names them so that state_dict keys are the checkpoint's (and mmaux's) names.
+
+
+class Sub(nn.Module):
+    """A named container (HF's attention / output / intermediate wrappers)."""
+
+
+def bert_gelu(x, act):
+    return F.gelu(x) if act == 'gelu' else F.gelu(x, approximate='tanh')
+
+
+class BertLayer(nn.Module):
+    def __init__(self, e):
+        super().__init__()
+        h, f = e['hiddenSize'], e['intermediateSize']
+        self.e = e
+        self.attention = Sub()
+        setattr(self.attention, 'self', Sub())
+        for name in ('query', 'key', 'value'):
+            setattr(self.attention.self, name, nn.Linear(h, h))
+        self.attention.output = Sub()
+        self.attention.output.dense = nn.Linear(h, h)
+        self.attention.output.LayerNorm = nn.LayerNorm(h, eps=e['layerNormEps'])
+        self.intermediate = Sub()
+        self.intermediate.dense = nn.Linear(h, f)
+        self.output = Sub()
+        self.output.dense = nn.Linear(f, h)
+        self.output.LayerNorm = nn.LayerNorm(h, eps=e['layerNormEps'])
+        self.hidden_drop = nn.Dropout(e['hiddenDropout'])
+        self.attention_drop = nn.Dropout(e['attentionDropout'])
+
+    def forward(self, x, key_bias):
+        n, t, h = x.shape
+        heads = self.e['numHeads']
+        d = h // heads
+        sa = self.attention.self
+
+        def split(y):
+            return y.view(n, t, heads, d).transpose(1, 2)
+
+        q, k, v = split(sa.query(x)), split(sa.key(x)), split(sa.value(x))
+        scores = q @ k.transpose(-1, -2) / math.sqrt(d) + key_bias
+        p = self.attention_drop(torch.softmax(scores, dim=-1))
+        context = (p @ v).transpose(1, 2).reshape(n, t, h)
+        a = self.hidden_drop(self.attention.output.dense(context))
+        x = self.attention.output.LayerNorm(x + a)
+        f = self.hidden_drop(self.output.dense(bert_gelu(self.intermediate.dense(x), self.e['hiddenAct'])))
+        return self.output.LayerNorm(x + f)
+
+
+class BertEmbeddings(nn.Module):
+    def __init__(self, e):
+        super().__init__()
+        h = e['hiddenSize']
+        self.e = e
+        self.word_embeddings = nn.Embedding(e['vocabSize'], h)
+        self.position_embeddings = nn.Embedding(e['maxPositions'], h)
+        self.token_type_embeddings = nn.Embedding(e['typeVocabSize'], h)
+        self.LayerNorm = nn.LayerNorm(h, eps=e['layerNormEps'])
+        self.drop = nn.Dropout(e['hiddenDropout'])
+
+    def forward(self, ids):
+        n, t = ids.shape
+        e = self.e
+        if e['architecture'] == 'bert':
+            positions = torch.arange(t).expand(n, t)
+        else:  # RoBERTa / XLM-R: count real tokens from pad + 1
+            real = (ids != e['padTokenId']).long()
+            positions = torch.cumsum(real, 1) * real + e['padTokenId']
+        x = self.word_embeddings(ids) + self.position_embeddings(positions) + self.token_type_embeddings(torch.zeros_like(ids))
+        return self.drop(self.LayerNorm(x))
+
+
+class TextLayers(nn.Module):
+    """The top k layers of the encoder (and the pooler; 'all': the embeddings too); input: the hidden state entering layer L - k, or token ids."""
+
+    def __init__(self, t):
+        super().__init__()
+        e = t['encoder']
+        self.e = e
+        k = e['numLayers'] if t['trainableLayers'] == 'all' else int(t['trainableLayers'])
+        self.first = e['numLayers'] - k
+        if t['trainableLayers'] == 'all':
+            self.embeddings = BertEmbeddings(e)
+        self.encoder = Sub()
+        self.encoder.layer = nn.ModuleDict({str(i): BertLayer(e) for i in range(self.first, e['numLayers'])})
+        if t.get('pooler', True):
+            self.pooler = Sub()
+            self.pooler.dense = nn.Linear(e['hiddenSize'], e['hiddenSize'])
+
+    def forward(self, x, mask):
+        if hasattr(self, 'embeddings'):
+            x = self.embeddings(x)
+        key_bias = ((1 - mask) * -1e9)[:, None, None, :]  # [N, 1, 1, T]: padded keys get weight 0
+        for i in range(self.first, self.e['numLayers']):
+            x = self.encoder.layer[str(i)](x, key_bias)
+        pooled = torch.tanh(self.pooler.dense(x[:, 0])) if hasattr(self, 'pooler') else x[:, 0]
+        return x, pooled
+
+
 FUSIONS = {
     'concat': ConcatFusion,
     'attention': AttentionFusion,
@@ -332,8 +441,13 @@ class MultimodalClassifier(nn.Module):
             self.text_projection = nn.Linear(c.hiddenDim if from_fusion else c.textDim, c.projectionDim, bias=False)
             self.image_projection = nn.Linear(c.hiddenDim if from_fusion else c.imageDim, c.projectionDim, bias=False)
             self.logit_scale = nn.Parameter(torch.tensor(float(c.logitScale)))
+        layers = getattr(c, 'textLayers', None)
+        self.text_layers = TextLayers(layers) if layers else None
 
     def forward(self, text, text_mask, text_pooled, patches, image_pooled, partner=None, itc=True):
+        if self.text_layers is not None:
+            # text: the hidden state entering layer L - k (or token ids); the fusion reads the stack's output
+            text, text_pooled = self.text_layers(text, text_mask)
         img = self.fusion.encode_image(patches, image_pooled)
         fused, t_part, v_part = self.fusion(text, text_mask, text_pooled, img)
         out = {'class_logits': self.classifier(self.dropout(fused))}
@@ -402,6 +516,10 @@ def joint_loss(model, batch, labels, weights, beta_itc, beta_itm, normalize, par
 def make_batch(c, n, text_length, lengths, patches):
     tokens = torch.randn(n, text_length, c.textDim)
     mask = (torch.arange(text_length)[None, :] < torch.tensor(lengths)[:, None]).float()
+    layers = getattr(c, 'textLayers', None)
+    if layers and layers['trainableLayers'] == 'all':  # token ids: real tokens above the special ones, padding = pad id
+        e = layers['encoder']
+        tokens = torch.where(mask > 0, torch.randint(1000, e['vocabSize'], (n, text_length)), torch.full((n, text_length), e['padTokenId']))
     return (tokens, mask, torch.randn(n, c.textDim), torch.randn(n, patches, c.imageDim), torch.randn(n, c.imageDim))
 
 
@@ -438,7 +556,14 @@ def run_step(a):
     text_length = a.get('textLength') or max(lengths)
     model = MultimodalClassifier(c)
     model.train()
-    opt = torch.optim.AdamW(model.parameters(), lr=a.get('learningRate', 1e-5), weight_decay=a.get('weightDecay', 2.5e-4))
+    lr = a.get('learningRate', 1e-5)
+    if model.text_layers is not None:  # the encoder at its own rate (the paper: 1e-5)
+        encoder = set(id(p) for p in model.text_layers.parameters())
+        groups = [{'params': [p for p in model.parameters() if id(p) not in encoder]},
+                  {'params': list(model.text_layers.parameters()), 'lr': a.get('encoderLearningRate', lr)}]
+    else:
+        groups = model.parameters()
+    opt = torch.optim.AdamW(groups, lr=lr, weight_decay=a.get('weightDecay', 2.5e-4))
     batch = make_batch(c, n, text_length, lengths, a['patches'])
     labels = torch.tensor(a['labels'] if 'labels' in a else [i % c.numClasses for i in range(n)])
     weights = torch.tensor(a['classWeights'], dtype=torch.float32) if a.get('classWeights') else balanced_weights(labels, c.numClasses)
@@ -461,7 +586,8 @@ def run_step(a):
     return {
         'kind': c.kind, 'n': n, 'textLength': text_length, 'patches': a['patches'],
         'betaItc': beta_itc, 'betaItm': beta_itm,
-        'params': sum(p.numel() for p in model.parameters()), 'loss': last['loss'], **summary_of(times),
+        'params': sum(p.numel() for p in model.parameters()), 'loss': last['loss'],
+        'textLayers': getattr(c, 'textLayers', {}) and c.textLayers['trainableLayers'], **summary_of(times),
     }
 
 
@@ -581,6 +707,9 @@ def mmaux_parameter_map(model):
         linear(f'{p}/pooler', f.pooler)
     else:
         raise SystemExit(f'reference_step.py: no weight mapping for kind {k!r}')
+    if model.text_layers is not None:  # HF names, PyTorch layout on both sides
+        for name, p in model.text_layers.named_parameters():
+            out[name] = (p, 'id', None)
     linear('classifier', model.classifier)
     if not model.unimodal:
         linear('itm', model.itm_head)
@@ -638,7 +767,8 @@ def run_check(a):
         for name, (t, how, rows) in mapping.items():
             read_into(t, how, rows, tensor_of(data['weights'][name]))
     b = data['batch']
-    batch = (tensor_of(b['tokens']), tensor_of(b['mask']), tensor_of(b['textPooled']), tensor_of(b['patches']), tensor_of(b['imagePooled']))
+    text = tensor_of(b['inputIds']).long() if 'inputIds' in b else tensor_of(b['tokens'])
+    batch = (text, tensor_of(b['mask']), tensor_of(b['textPooled']), tensor_of(b['patches']), tensor_of(b['imagePooled']))
     partner = torch.tensor(data['partner'], dtype=torch.long) if data.get('partner') is not None else None
     labels = torch.tensor(data['labels'], dtype=torch.long)
     weights = torch.tensor(data['classWeights'], dtype=torch.float32)

@@ -6,7 +6,7 @@ import { rowDots, weightedRows } from '../kernels/row-products.js';
 import { dense } from '../layers.js';
 import { timesTransposed, transposedTimes } from '../products.js';
 import { denseWeights, type WeightStore } from '../weights.js';
-import { textIsConstant, textVector } from './rows.js';
+import { imageIsConstant, textIsConstant, textVector } from './rows.js';
 
 /**
  * `q · Wᵀ` for a `[N, H]` query and a `[D, H]` kernel, differentiable in both (`dq = dr·W`,
@@ -45,6 +45,36 @@ export function attendRows(r: tf.Tensor2D, patches: tf.Tensor3D, scale: number):
 }
 
 /**
+ * {@link attendRows} differentiable in the patches too (a model that trains image encoder
+ * layers): besides `dr`, `dV[m] = Σ_{n ≡ m} (a_n ⊗ du_n + scale · ds_n ⊗ r_n)`, summed over the
+ * posts that read block m (the matched and the ITM rows).
+ */
+export function attendRowsTrainable(r: tf.Tensor2D, patches: tf.Tensor3D, scale: number): tf.Tensor2D {
+  return withGradient<tf.Tensor2D>([r, patches], ([x, v], save) => {
+    const weights = tf.softmax(rowDots(x as tf.Tensor2D, v as tf.Tensor3D, scale));
+    save([x as tf.Tensor, v as tf.Tensor, weights]);
+    return {
+      value: weightedRows(weights, v as tf.Tensor3D),
+      gradFunc: (du, [sr, sv, a]) => {
+        const values = sv as tf.Tensor3D;
+        const [nv, p, d] = values.shape;
+        const rows = (sr as tf.Tensor2D).shape[0];
+        const da = rowDots(du as tf.Tensor2D, values);
+        const ds = tf.mul(a as tf.Tensor, tf.sub(da, tf.sum(tf.mul(da, a as tf.Tensor), 1, true))) as tf.Tensor2D;
+        const dr = tf.mul(weightedRows(ds, values), scale);
+        // Outer products per post row, then the rows of one block summed (row n reads block n mod nv).
+        const perRow = tf.add(
+          tf.matMul(tf.reshape(a as tf.Tensor, [rows, p, 1]), tf.reshape(du, [rows, 1, d])),
+          tf.matMul(tf.reshape(tf.mul(ds, scale), [rows, p, 1]), tf.reshape(sr as tf.Tensor, [rows, 1, d])),
+        );
+        const dv = rows === nv ? perRow : tf.sum(tf.reshape(perRow, [rows / nv, nv, p, d]), 0);
+        return [dr, dv];
+      },
+    };
+  });
+}
+
+/**
  * `attention` (Ber-ViT-Att): the text vector's query attends over the image patches
  * (single-head scaled dot-product attention, Q/K/V projections with bias, no output
  * projection); the attended vector joined with the text vector → linear → ReLU. The paper
@@ -62,6 +92,8 @@ export function attentionCore(config: FusionConfig, store: WeightStore): FusionC
   const v = denseWeights(store, 'attention/v', config.imageDim, h);
   const out = denseWeights(store, 'attention/dense', config.textDim + h, h);
   const scale = 1 / Math.sqrt(h);
+  const imageConstant = imageIsConstant(config);
+  const attend = imageConstant ? attendRows : attendRowsTrainable;
   return {
     fusesSubsets: false,
     reads: { textTokens: config.summary === 'first-token' ? 'first' : 'none', imagePatches: 'all' },
@@ -74,11 +106,11 @@ export function attentionCore(config: FusionConfig, store: WeightStore): FusionC
       // Align before fusing (as ALBEF): the text's query against the mean of its image's keys,
       // mean_p(V_p·W_K + b_K) = mean_p(V_p)·W_K + b_K.
       const [n, p] = patches.shape;
-      const meanPatch = weightedRows(tf.fill([n, p], 1 / p) as tf.Tensor2D, patches);
-      return { ...encoded, textSummary: query, imageSummary: dense(meanPatch, k.kernel, k.bias, true) as tf.Tensor2D };
+      const meanPatch = imageConstant ? weightedRows(tf.fill([n, p], 1 / p) as tf.Tensor2D, patches) : (tf.mean(patches, 1) as tf.Tensor2D);
+      return { ...encoded, textSummary: query, imageSummary: dense(meanPatch, k.kernel, k.bias, imageConstant) as tf.Tensor2D };
     },
     fuse: (text, image) => {
-      const attendedPatch = attendRows(text.r as tf.Tensor2D, image.patches as tf.Tensor3D, scale);
+      const attendedPatch = attend(text.r as tf.Tensor2D, image.patches as tf.Tensor3D, scale);
       const attended = dense(attendedPatch, v.kernel, v.bias);
       return { fused: tf.relu(dense(tf.concat([text.t!, attended], 1), out.kernel, out.bias)) as tf.Tensor2D };
     },

@@ -3,7 +3,7 @@ import type { FusionConfig } from '../config.js';
 import type { Encoded, FusionCore } from '../fusion-core.js';
 import { dense } from '../layers.js';
 import { denseWeights, type WeightStore } from '../weights.js';
-import { blockRows, imageVector, pairedImageRows, rowRange, textIsConstant, textVector, vectorReads } from './rows.js';
+import { blockRows, featuresAreConstant, imageVector, pairedImageRows, rowRange, textVector, vectorReads } from './rows.js';
 
 /**
  * `concat` (Ber-ViT-Conc): `ReLU(W·[t; v] + b) = ReLU(W_t·t + W_v·v + b)`. When the ITM pass or
@@ -12,7 +12,7 @@ import { blockRows, imageVector, pairedImageRows, rowRange, textIsConstant, text
  */
 export function concatCore(config: FusionConfig, store: WeightStore): FusionCore {
   const w = denseWeights(store, 'concat/dense', config.textDim + config.imageDim, config.hiddenDim);
-  const constant = textIsConstant(config);
+  const constant = featuresAreConstant(config);
   const split = (needs: { summaries: boolean; itm: boolean }) => needs.summaries || needs.itm;
   return {
     fusesSubsets: true,

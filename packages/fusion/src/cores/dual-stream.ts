@@ -3,7 +3,7 @@ import type { FusionConfig } from '../config.js';
 import type { FusionCore } from '../fusion-core.js';
 import { dense, dropout, layerNorm, residualAdd, tokenAt } from '../layers.js';
 import { denseWeights, type NormWeights, normWeights, type WeightStore } from '../weights.js';
-import { pairedImageRows, textIsConstant } from './rows.js';
+import { imageIsConstant, pairedImageRows, textIsConstant } from './rows.js';
 import { cleanTokens, leadingRows } from './tokens.js';
 import {
   type AttentionBlockWeights,
@@ -69,7 +69,7 @@ export function dualStreamCore(config: FusionConfig, store: WeightStore): Fusion
     reads: { textTokens: 'all', imagePatches: 'all' },
     encode: (input, batch) => {
       const patches = input.image!.patches;
-      const x = tf.add(dense(patches, imageIn.kernel, imageIn.bias, true), leadingRows(imagePosition, patches.shape[1]));
+      const x = tf.add(dense(patches, imageIn.kernel, imageIn.bias, imageIsConstant(config)), leadingRows(imagePosition, patches.shape[1]));
       const l = input.text!.tokens.shape[1];
       const embedded = tf.add(dense(cleanTokens(input.text!, batch, !textIsConstant(config)), textIn.kernel, textIn.bias, textIsConstant(config)), leadingRows(textPosition, l));
       return { text: { embedded }, image: { image: layerNorm(x, imageEmbedNorm.gamma, imageEmbedNorm.beta) } };

@@ -3,7 +3,7 @@ import type { FusionConfig } from '../config.js';
 import type { Encoded, FusionCore } from '../fusion-core.js';
 import { dense } from '../layers.js';
 import { denseWeights, type WeightStore } from '../weights.js';
-import { blockRows, imageVector, pairedImageRows, rowRange, textIsConstant, textVector, vectorReads } from './rows.js';
+import { blockRows, featuresAreConstant, imageIsConstant, imageVector, pairedImageRows, rowRange, textIsConstant, textVector, vectorReads } from './rows.js';
 
 /**
  * `gmu`, the gated multimodal unit (Arevalo et al. 2017): `h_t = tanh(W_t·t + b_t)`,
@@ -13,6 +13,7 @@ import { blockRows, imageVector, pairedImageRows, rowRange, textIsConstant, text
 export function gmuCore(config: FusionConfig, store: WeightStore): FusionCore {
   const h = config.hiddenDim;
   const constant = textIsConstant(config);
+  const bothConstant = featuresAreConstant(config);
   const wt = denseWeights(store, 'gmu/text', config.textDim, h);
   const wv = denseWeights(store, 'gmu/image', config.imageDim, h);
   const wz = denseWeights(store, 'gmu/gate', config.textDim + config.imageDim, h);
@@ -23,11 +24,11 @@ export function gmuCore(config: FusionConfig, store: WeightStore): FusionCore {
       const t = textVector(config, input.text!);
       const v = imageVector(config, input.image!);
       const ht = tf.tanh(dense(t, wt.kernel, wt.bias, constant)) as tf.Tensor2D;
-      const hv = tf.tanh(dense(v, wv.kernel, wv.bias, true)) as tf.Tensor2D;
+      const hv = tf.tanh(dense(v, wv.kernel, wv.bias, imageIsConstant(config))) as tf.Tensor2D;
       // The two modality units the gate mixes are the ITC sources.
       const summaries = needs.summaries ? { textSummary: ht, imageSummary: hv } : {};
       if (!needs.itm) return { text: { t, ht }, image: { v, hv }, ...summaries };
-      const gate = dense(blockRows(t, v), wz.kernel, undefined, constant) as tf.Tensor2D;
+      const gate = dense(blockRows(t, v), wz.kernel, undefined, bothConstant) as tf.Tensor2D;
       return { text: { ht, zt: rowRange(gate, 0, batch.n) }, image: { hv, zv: rowRange(gate, batch.n, batch.n) }, ...summaries };
     },
     fuse: (text, image, batch) => {
@@ -35,7 +36,7 @@ export function gmuCore(config: FusionConfig, store: WeightStore): FusionCore {
       const hv = pairedImageRows(image.hv as tf.Tensor2D, batch);
       const z =
         text.zt === undefined
-          ? tf.sigmoid(dense(tf.concat([text.t!, image.v!], 1), wz.kernel, wz.bias, constant))
+          ? tf.sigmoid(dense(tf.concat([text.t!, image.v!], 1), wz.kernel, wz.bias, bothConstant))
           : tf.sigmoid(tf.add(tf.add(text.zt, pairedImageRows(image.zv as tf.Tensor2D, batch)), wz.bias!));
       // z⊙h_t + (1 − z)⊙h_v = h_v + z⊙(h_t − h_v)
       return { fused: tf.add(hv, tf.mul(z, tf.sub(ht, hv))) as tf.Tensor2D };

@@ -22,6 +22,19 @@ export function textIsConstant(config: FusionConfig): boolean {
   return config.textLayers === undefined;
 }
 
+/**
+ * Whether the image features are constants (frozen encoder features): true unless the model
+ * trains image encoder layers, whose outputs must pass gradients back.
+ */
+export function imageIsConstant(config: FusionConfig): boolean {
+  return config.imageLayers === undefined;
+}
+
+/** Whether both modalities' features are constants (a product over their concatenation may skip its input gradient). */
+export function featuresAreConstant(config: FusionConfig): boolean {
+  return textIsConstant(config) && imageIsConstant(config);
+}
+
 /** What a kind that reads one vector per modality reads. */
 export function vectorReads(config: FusionConfig, text: boolean, image: boolean): InputReads {
   const part = config.summary === 'first-token' ? 'first' : 'none';

@@ -3,7 +3,7 @@ import type { FusionConfig } from '../config.js';
 import type { FusionCore } from '../fusion-core.js';
 import { dense, dropout, layerNorm, selectRows, tokenAt } from '../layers.js';
 import { denseWeights, normWeights, type WeightStore } from '../weights.js';
-import { pairedImageRows, textIsConstant } from './rows.js';
+import { imageIsConstant, pairedImageRows, textIsConstant } from './rows.js';
 import { cleanTokens, leadingRows, tableRow } from './tokens.js';
 import { type AttentionBlockWeights, attentionBlockWeights, type FeedForwardWeights, feedForwardBlock, feedForwardWeights, keyBias, selfAttentionBlock } from './transformer-blocks.js';
 
@@ -48,7 +48,7 @@ export function singleStreamCore(config: FusionConfig, store: WeightStore): Fusi
     encode: (input, batch) => {
       const patches = input.image!.patches;
       const count = patches.shape[1];
-      const x = tf.add(tf.add(dense(patches, imageIn.kernel, imageIn.bias, true), leadingRows(imagePosition, count)), tableRow(modality, 1));
+      const x = tf.add(tf.add(dense(patches, imageIn.kernel, imageIn.bias, imageIsConstant(config)), leadingRows(imagePosition, count)), tableRow(modality, 1));
       const l = input.text!.tokens.shape[1];
       const tokens = tf.add(
         tf.add(dense(cleanTokens(input.text!, batch, !textIsConstant(config)), textIn.kernel, textIn.bias, textIsConstant(config)), tf.slice(textPosition, [1, 0], [l, h])),

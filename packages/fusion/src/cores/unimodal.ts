@@ -3,7 +3,7 @@ import type { FusionConfig } from '../config.js';
 import type { FusionCore } from '../fusion-core.js';
 import { dense } from '../layers.js';
 import { denseWeights, type WeightStore } from '../weights.js';
-import { imageVector, textIsConstant, textVector, vectorReads } from './rows.js';
+import { imageIsConstant, imageVector, textIsConstant, textVector, vectorReads } from './rows.js';
 
 /** `text-only`: `ReLU(W·t + b)` on the text vector. */
 export function textOnlyCore(config: FusionConfig, store: WeightStore): FusionCore {
@@ -23,6 +23,6 @@ export function imageOnlyCore(config: FusionConfig, store: WeightStore): FusionC
     fusesSubsets: false,
     reads: vectorReads(config, false, true),
     encode: (input) => ({ text: {}, image: { v: imageVector(config, input.image!) } }),
-    fuse: (_text, image) => ({ fused: tf.relu(dense(image.v!, w.kernel, w.bias, true)) as tf.Tensor2D }),
+    fuse: (_text, image) => ({ fused: tf.relu(dense(image.v!, w.kernel, w.bias, imageIsConstant(config))) as tf.Tensor2D }),
   };
 }

@@ -7,6 +7,7 @@ import { activeBackendHasHostMemory, registerHostKernel } from './backend-memory
 
 const GATHER_ROWS = 'MmauxGatherRows';
 const SCATTER_ADD_ROWS = 'MmauxScatterAddRows';
+const PLACE_ROWS = 'MmauxPlaceRows';
 let registered = false;
 
 const rowSize = (shape: readonly number[]) => shape.slice(1).reduce((a, b) => a * b, 1);
@@ -38,6 +39,16 @@ function register(): void {
     });
     return [out!];
   });
+  registerHostKernel(PLACE_ROWS, (memory, { x }, attrs) => {
+    const indices = attrs.indices as number[];
+    const size = rowSize(x!.shape);
+    const [out] = memory.allocate([[attrs.rows as number, ...x!.shape.slice(1)]]);
+    const src = memory.view(x!);
+    const dst = memory.view(out!);
+    dst.fill(0);
+    indices.forEach((row, i) => dst.set(src.subarray(i * size, (i + 1) * size), row * size));
+    return [out!];
+  });
 }
 
 const onHost = (x: tf.Tensor) => x.dtype === 'float32' && activeBackendHasHostMemory();
@@ -63,4 +74,14 @@ export function scatterAddRows<T extends tf.Tensor>(dy: T, indices: ArrayLike<nu
   }
   register();
   return tf.engine().runKernel(SCATTER_ADD_ROWS, { dy }, { indices: Array.from(indices), rows }) as T;
+}
+
+/**
+ * {@link scatterAddRows} for distinct `indices`: `out[indices[i]] = x[i]`, other rows 0, as row
+ * copies (no per-element adds). With distinct indices it is the adjoint of {@link gatherRows}.
+ */
+export function placeRows<T extends tf.Tensor>(x: T, indices: ArrayLike<number>, rows: number): T {
+  if (!onHost(x)) return scatterAddRows(x, indices, rows);
+  register();
+  return tf.engine().runKernel(PLACE_ROWS, { x }, { indices: Array.from(indices), rows }) as T;
 }

@@ -16,8 +16,8 @@ function then(x: tf.Tensor, f: (t: tf.Tensor) => tf.Tensor): tf.Tensor {
   return y;
 }
 
-/** `Φ(x) = 0.5·(1 + erf(x/√2))`. */
-function normalCdf(x: tf.Tensor): tf.Tensor {
+/** `Φ(x) = 0.5·(1 + erf(x/√2))`, the normal CDF: exact GELU is `x·Φ(x)`. */
+export function normalCdf(x: tf.Tensor): tf.Tensor {
   return then(then(then(tf.mul(x, SQRT_HALF), tf.erf), (e) => tf.add(e, 1)), (e1) => tf.mul(e1, 0.5));
 }
 
@@ -37,6 +37,16 @@ export function geluErfSlope(x: tf.Tensor): tf.Tensor {
   const out = tf.add(cdf, scaled);
   tf.dispose([cdf, scaled]);
   return out;
+}
+
+/**
+ * Exact GELU's slope `Φ(x) + x·φ(x)` from `x` and its `Φ(x)` kept from the forward pass: the
+ * backward pass then computes no erf (two [N·T, 3072] erf passes a layer saved, ~15 ms at BERT-base).
+ */
+export function geluErfSlopeFromCdf(x: tf.Tensor, cdf: tf.Tensor): tf.Tensor {
+  const xPdf = then(then(then(tf.square(x), (s) => tf.mul(s, -0.5)), tf.exp), (e) => tf.mul(e, x));
+  const scaled = then(xPdf, (p) => tf.mul(p, INV_SQRT_2PI));
+  return then(scaled, (p) => tf.add(p, cdf));
 }
 
 /** The activation's value and slope functions (the FFN op saves the pre-activation and recomputes both). */

@@ -2,12 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import { withGradient } from '../custom-gradient.js';
 import { matMulBias } from '../kernels/matmul.js';
 import { columnSums } from '../kernels/reductions.js';
-import { dropout, type ForwardContext, layerNorm, residualAdd } from '../layers.js';
+import { dropout, type ForwardContext, layerNorm, residualAdd, selectRows } from '../layers.js';
 import { transposedTimes } from '../products.js';
-import { activationOf } from './activation.js';
+import { activationOf, geluErfSlopeFromCdf, normalCdf } from './activation.js';
 import type { TextEncoderLayersConfig } from './config.js';
 import { linear, timesWeight, transposeForProduct } from './linear.js';
-import { bertSelfAttention } from './self-attention.js';
+import { bertQueryAttention, bertSelfAttention } from './self-attention.js';
+import { packTokens, type TokenPacking, unpackTokens } from './token-packing.js';
 
 // One post-LN encoder layer as HF's BertLayer computes it (RobertaLayer and XLMRobertaLayer are
 // the same code):
@@ -43,12 +44,15 @@ export interface LayerContext extends ForwardContext {
   config: TextEncoderLayersConfig;
   /** `[N, T]`: 0 for a real key, −1e9 for padding. */
   keyBias: tf.Tensor2D;
+  /** The batch's real tokens when the layer works on them alone (`x` `[1, R, H]`); absent: `x` is the whole `[N, T, H]` grid. */
+  packing?: TokenPacking | null;
 }
 
 /**
  * The feed-forward block `W₂·act(W₁·x + b₁) + b₂` as one op that saves x and the
- * pre-activation (the activation is recomputed in the backward pass); weights in PyTorch layout,
- * read back from their variables.
+ * pre-activation (the activation is recomputed in the backward pass; for exact GELU, `Φ` of the
+ * pre-activation is saved too, so that neither the value nor the slope needs erf again); weights
+ * in PyTorch layout, read back from their variables.
  */
 export function bertFeedForward(x: tf.Tensor3D, w1: tf.Variable, b1: tf.Variable, w2: tf.Variable, b2: tf.Variable, config: TextEncoderLayersConfig): tf.Tensor3D {
   const [n, t, h] = x.shape;
@@ -59,22 +63,23 @@ export function bertFeedForward(x: tf.Tensor3D, w1: tf.Variable, b1: tf.Variable
     const wiT = transposeForProduct(wi);
     const pre = matMulBias(flat, wiT, bi);
     wiT.dispose();
-    save([flat, pre]);
+    const cdf = config.hiddenAct === 'gelu' ? normalCdf(pre) : null;
+    save(cdf === null ? [flat, pre] : [flat, pre, cdf]);
     const woT = transposeForProduct(wo);
-    const activated = act.value(pre) as tf.Tensor2D;
+    const activated = (cdf === null ? act.value(pre) : tf.mul(pre, cdf)) as tf.Tensor2D;
     const value = tf.reshape(matMulBias(activated, woT, bo), [n, t, h]);
-    tf.dispose([woT, activated]);
+    tf.dispose(cdf === null ? [woT, activated] : [woT, activated, cdf]);
     return {
       value,
       gradFunc: (dy, saved) => {
-        const [sx, sp] = saved as [tf.Tensor2D, tf.Tensor2D];
+        const [sx, sp, sc] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D | undefined];
         const g = tf.reshape(dy, [-1, h]) as tf.Tensor2D;
         // One [N·T, F] temporary at a time where possible: this is the step's memory peak.
-        const activated = act.value(sp) as tf.Tensor2D;
+        const activated = (sc === undefined ? act.value(sp) : tf.mul(sp, sc)) as tf.Tensor2D;
         const dw2 = transposedTimes(g, activated);
         activated.dispose();
         const dAct = timesWeight(g, w2 as tf.Tensor2D);
-        const slope = act.slope(sp);
+        const slope = sc === undefined ? act.slope(sp) : geluErfSlopeFromCdf(sp, sc);
         const dPre = tf.mul(dAct, slope) as tf.Tensor2D;
         tf.dispose([dAct, slope]);
         return [tf.reshape(timesWeight(dPre, w1 as tf.Tensor2D), [n, t, h]), transposedTimes(dPre, sx), columnSums(dPre), dw2, columnSums(g)];
@@ -93,17 +98,48 @@ function attentionDropMask(shape: [number, number, number, number], rate: number
 }
 
 /**
- * One encoder layer, `[N, T, H]` → `[N, T, H]`. With `constantInput`, `x` is a constant (the
- * cached hidden state a top-k stack starts from): no gradient is computed for it.
+ * One encoder layer, `[N, T, H]` → `[N, T, H]` (with `ctx.packing`: the real tokens' rows,
+ * `[1, R, H]` → `[1, R, H]`; attention alone sees the `[N, T]` grid). With `constantInput`, `x`
+ * is a constant (the cached hidden state a top-k stack starts from): no gradient is computed for it.
  */
 export function bertLayer(x: tf.Tensor3D, w: BertLayerVariables, ctx: LayerContext, constantInput = false): tf.Tensor3D {
   const { config } = ctx;
-  const [n, t] = x.shape;
-  const qkv = linear(x, [w.query, w.key, w.value], constantInput) as tf.Tensor3D;
+  const packing = ctx.packing ?? null;
+  const [n, t] = packing === null ? x.shape : [packing.n, packing.t];
+  const projected = linear(x, [w.query, w.key, w.value], constantInput) as tf.Tensor3D;
+  const qkv = packing === null ? projected : unpackTokens(projected, packing);
   const mask = attentionDropMask([n, config.numHeads, t, t], config.attentionDropout, ctx);
-  const context = bertSelfAttention(qkv, config.numHeads, ctx.keyBias, mask);
+  const grid = bertSelfAttention(qkv, config.numHeads, ctx.keyBias, mask);
+  const context = packing === null ? grid : packTokens(grid, packing);
   const attended = dropout(linear(context, [w.attentionOutput]), config.hiddenDropout, ctx);
   const h = layerNorm(residualAdd(x, attended), w.attentionNorm.weight, w.attentionNorm.bias, config.layerNormEps) as tf.Tensor3D;
+  const ffn = dropout(bertFeedForward(h, w.intermediate.weight, w.intermediate.bias, w.output.weight, w.output.bias, config), config.hiddenDropout, ctx);
+  return layerNorm(residualAdd(h, ffn), w.outputNorm.weight, w.outputNorm.bias, config.layerNormEps) as tf.Tensor3D;
+}
+
+/**
+ * {@link bertLayer} where only the first token's output is read (a model on the CLS token or
+ * the pooled vector): keys and values for every token, but the query, output projection, layer
+ * norms and FFN for the first token alone — `[N, 1, H]`, equal to row 0 of {@link bertLayer}'s
+ * output. `x` as for {@link bertLayer} (`[N, T, H]`, or `[1, R, H]` with `ctx.packing`).
+ */
+export function bertLayerFirstToken(x: tf.Tensor3D, w: BertLayerVariables, ctx: LayerContext, constantInput = false): tf.Tensor3D {
+  const { config } = ctx;
+  const packing = ctx.packing ?? null;
+  const [n, t] = packing === null ? x.shape : [packing.n, packing.t];
+  const width = x.shape[2];
+  // Row of each post's first token in x (packed rows keep the grid's order; position 0 is always real).
+  const firstRows = new Int32Array(n);
+  if (packing === null) for (let i = 0; i < n; i++) firstRows[i] = i * t;
+  else for (let r = 0, i = 0; r < packing.rows.length && i < n; r++) if (packing.rows[r] === i * t) firstRows[i++] = r;
+  const first = tf.reshape(selectRows(tf.reshape(x, [-1, width]), firstRows), [n, 1, width]) as tf.Tensor3D;
+  const projected = linear(x, [w.key, w.value], constantInput) as tf.Tensor3D;
+  const kv = packing === null ? projected : unpackTokens(projected, packing);
+  const q = linear(first, [w.query], constantInput) as tf.Tensor3D;
+  const mask = attentionDropMask([n, config.numHeads, 1, t], config.attentionDropout, ctx);
+  const context = bertQueryAttention(q, kv, config.numHeads, ctx.keyBias, mask);
+  const attended = dropout(linear(context, [w.attentionOutput]), config.hiddenDropout, ctx);
+  const h = layerNorm(residualAdd(first, attended), w.attentionNorm.weight, w.attentionNorm.bias, config.layerNormEps) as tf.Tensor3D;
   const ffn = dropout(bertFeedForward(h, w.intermediate.weight, w.intermediate.bias, w.output.weight, w.output.bias, config), config.hiddenDropout, ctx);
   return layerNorm(residualAdd(h, ffn), w.outputNorm.weight, w.outputNorm.bias, config.layerNormEps) as tf.Tensor3D;
 }

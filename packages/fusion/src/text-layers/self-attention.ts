@@ -92,3 +92,52 @@ export function bertSelfAttention(qkv: tf.Tensor3D, numHeads: number, keyBias: t
     };
   });
 }
+
+/**
+ * Multi-head attention of a few queries per post over every key: `q` `[N, S, H]`, keys and
+ * values `kv` `[N, T, 2H]` (k in columns `[0, H)`, v in `[H, 2H)`) → the context `[N, S, H]`;
+ * `keyBias` and `dropMask` (`[N, h, S, T]`) as in {@link bertSelfAttention}. What a layer needs
+ * when only its first token's output is read (S = 1). Same backward as {@link bertSelfAttention}.
+ */
+export function bertQueryAttention(q: tf.Tensor3D, kv: tf.Tensor3D, numHeads: number, keyBias: tf.Tensor2D, dropMask: tf.Tensor4D | null): tf.Tensor3D {
+  const [n, s, width] = q.shape;
+  const t = kv.shape[1];
+  const d = width / numHeads;
+  const scale = 1 / Math.sqrt(d);
+  if (headKernelsAvailable(d)) {
+    return withGradient<tf.Tensor3D>([q, kv], ([qi, kvi], save) => {
+      const queries = qi as tf.Tensor3D;
+      const keysValues = kvi as tf.Tensor3D;
+      const p = tf.softmax(headDots(queries, 0, keysValues, 0, numHeads, d, scale, keyBias)) as tf.Tensor4D;
+      const weights = dropMask === null ? p : (tf.mul(p, dropMask) as tf.Tensor4D);
+      save(dropMask === null ? [queries, keysValues, p] : [queries, keysValues, p, dropMask]);
+      return {
+        value: headMix([n, s, width], numHeads, d, [{ weights, rows: keysValues, offset: width, outOffset: 0, transposed: false }]),
+        gradFunc: (dy, saved) => {
+          const [sq, skv, sp, sm] = saved as [tf.Tensor3D, tf.Tensor3D, tf.Tensor4D, tf.Tensor4D | undefined];
+          const dc = dy as tf.Tensor3D;
+          let dp = headDots(dc, 0, skv, width, numHeads, d, scale, null);
+          if (sm !== undefined) dp = tf.mul(dp, sm) as tf.Tensor4D;
+          const ds = tf.mul(sp, tf.sub(dp, tf.sum(tf.mul(dp, sp), 3, true))) as tf.Tensor4D;
+          const used = sm === undefined ? sp : (tf.mul(sp, sm) as tf.Tensor4D);
+          return [
+            headMix([n, s, width], numHeads, d, [{ weights: ds, rows: skv, offset: 0, outOffset: 0, transposed: false }]),
+            headMix([n, t, 2 * width], numHeads, d, [
+              { weights: ds, rows: sq, offset: 0, outOffset: 0, transposed: true },
+              { weights: used, rows: dc, offset: 0, outOffset: width, transposed: true },
+            ]),
+          ];
+        },
+      };
+    });
+  }
+  // Elsewhere: plain ops, differentiated by tfjs.
+  const split = (x: tf.Tensor3D, offset: number) => {
+    const rows = x.shape[1];
+    return tf.transpose(tf.reshape(tf.slice(x, [0, 0, offset], [n, rows, width]), [n, rows, numHeads, d]), [0, 2, 1, 3]);
+  };
+  const scores = tf.add(tf.mul(tf.matMul(split(q, 0), split(kv, 0), false, true), scale), tf.reshape(keyBias, [n, 1, 1, t]));
+  const p = tf.softmax(scores);
+  const weights = dropMask === null ? p : tf.mul(p, dropMask);
+  return tf.reshape(tf.transpose(tf.matMul(weights, split(kv, width)), [0, 2, 1, 3]), [n, s, width]);
+}

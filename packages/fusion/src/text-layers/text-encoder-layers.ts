@@ -3,11 +3,12 @@ import type { Rng } from '@mmaux/losses';
 import { MmauxFusionError } from '../errors.js';
 import { type ForwardContext, tokenAt } from '../layers.js';
 import type { NamedWeight } from '../weights.js';
-import { type BertLayerVariables, bertLayer, type LayerContext } from './bert-layer.js';
+import { type BertLayerVariables, bertLayer, bertLayerFirstToken, type LayerContext } from './bert-layer.js';
 import { checkTextLayersConfig, type TextEncoderLayersConfig } from './config.js';
 import { bertEmbeddings, type EmbeddingVariables } from './embeddings.js';
 import { initialValues } from './initial-values.js';
 import { linear } from './linear.js';
+import { packTokens, tokenPacking, unpackTokens } from './token-packing.js';
 import { checkpointPrefixes, firstLayerOf, legacyNames, type TextLayerWeightSpec, textLayerWeightSpecs, type TrainableTextLayers } from './weight-names.js';
 
 /** One tensor of a checkpoint: row-major float32 values and PyTorch's shape (what `loadHfEncoderWeights` of `@mmaux/encoders` returns). */
@@ -18,6 +19,11 @@ export interface HfWeight {
 
 /** Checkpoint tensors by name (`bert.encoder.layer.0…` or without the prefix). */
 export type HfWeightSource = ReadonlyMap<string, HfWeight> | Readonly<Record<string, HfWeight>>;
+
+/** @internal The tensor named `name` in a checkpoint's tensors (a map or a plain object). */
+export function hfWeightOf(source: HfWeightSource, name: string): HfWeight | undefined {
+  return source instanceof Map ? source.get(name) : (source as Record<string, HfWeight>)[name];
+}
 
 /** Options of {@link TextEncoderLayers}. */
 export interface TextEncoderLayersOptions {
@@ -62,15 +68,24 @@ export interface TextLayersForwardOptions {
   rng?: Rng;
   /** Also return the hidden state entering the stack and each layer's output. @defaultValue false */
   hiddenStates?: boolean;
+  /**
+   * Compute the last layer at the first token only (`hidden` is then `[N, 1, H]`, the first
+   * token's row; so is the last of `hiddenStates`): all a reader of the CLS / `<s>` token or
+   * the pooled vector needs, and at k = 1 most of the step's work saved (keys and values are
+   * still computed for every token). Eval outputs and gradients are those of the full stack;
+   * in training the attention dropout draws fewer values, so the same generator gives other
+   * masks. No effect at k = 0. @defaultValue false
+   */
+  firstTokenOnly?: boolean;
 }
 
 /** What {@link TextEncoderLayers.forward} returns; the caller owns (and disposes) the tensors. */
 export interface TextLayersOutput {
-  /** `[N, T, H]`, the last layer's output (HF's `last_hidden_state`); only real tokens' rows are meaningful when the input's padded rows were not the encoder's own. */
+  /** `[N, T, H]`, the last layer's output (HF's `last_hidden_state`) at real tokens; 0 at padding (the layers compute real tokens only; HF's padded rows carry values nothing reads). With k = 0, the input as given. */
   hidden: tf.Tensor3D;
   /** `[N, H]` pooler output, `tanh(W·hidden[:, 0] + b)`; null without a pooler. */
   pooled: tf.Tensor2D | null;
-  /** With `hiddenStates`: k + 1 tensors `[N, T, H]`, the stack's input (for `'all'`: the embeddings' output) then each layer's output, as HF's `hidden_states[L − k …]`. */
+  /** With `hiddenStates`: k + 1 tensors `[N, T, H]`, the stack's input (for `'all'`: the embeddings' output) then each layer's output (0 at padding), as HF's `hidden_states[L − k …]` at real tokens. */
   hiddenStates?: tf.Tensor3D[];
 }
 
@@ -82,10 +97,6 @@ export interface TextLayerWeightGroup {
 }
 
 const MASKED = -1e9;
-
-function lookup(source: HfWeightSource, name: string): HfWeight | undefined {
-  return source instanceof Map ? source.get(name) : (source as Record<string, HfWeight>)[name];
-}
 
 function isTensor(x: unknown): x is tf.Tensor {
   return x instanceof tf.Tensor;
@@ -102,7 +113,9 @@ const noRng: Rng = () => {
  * padded keys masked out, dropout in training), so that with a checkpoint's weights the outputs
  * equal the original model's (see the parity tests of `@mmaux/encoders`). The variables are the
  * checkpoint's tensors under their HF names and in PyTorch's layout ({@link namedWeights}); the
- * lower, frozen layers are not held at all, so they get no gradient. Runs forward and backward
+ * lower, frozen layers are not held at all, so they get no gradient. The layers compute the real
+ * tokens alone (padding removed inside the stack: about half the work of a batch of tweets padded
+ * to its longest), so padded rows of the output are 0. Runs forward and backward
  * on wasm (the fusion package's SIMD kernels for projections, attention heads and layer norm) and
  * on any other backend.
  *
@@ -221,7 +234,7 @@ export class TextEncoderLayers {
       let hit: { key: string; w: HfWeight } | undefined;
       for (const prefix of checkpointPrefixes(this.config)) {
         for (const n of legacyNames(spec.name)) {
-          const w = lookup(source, prefix + n);
+          const w = hfWeightOf(source, prefix + n);
           if (w !== undefined) hit ??= { key: prefix + n, w };
         }
       }
@@ -263,8 +276,8 @@ export class TextEncoderLayers {
    * is a constant).
    *
    * @param input - `{ hidden, mask }` (top-k) or `{ inputIds, mask, tokenTypeIds? }` (`'all'`)
-   * @param options - training mode and dropout generator; `hiddenStates`
-   * @returns last hidden state `[N, T, H]`, pooled `[N, H]` (or null), optional hidden states
+   * @param options - training mode and dropout generator; `hiddenStates`; `firstTokenOnly`
+   * @returns last hidden state `[N, T, H]` (`[N, 1, H]` with `firstTokenOnly`), pooled `[N, H]` (or null), optional hidden states
    * @throws MmauxFusionError `MISSING_INPUT`, `INVALID_SHAPE`, `INVALID_INPUT` (mask not 0/1 or
    *   not right-padded; an id outside the tables, a text longer than the position table),
    *   `DISPOSED`
@@ -283,7 +296,9 @@ export class TextEncoderLayers {
     return tf.tidy(() => {
       const bias = new Float32Array(n * t);
       for (let k = 0; k < bias.length; k++) bias[k] = mask[k] === 1 ? 0 : MASKED;
-      const layerCtx: LayerContext = { ...ctx, config: this.config, keyBias: tf.tensor2d(bias, [n, t]) };
+      // The layers work on the real tokens' rows alone (padding removed; see token-packing.ts).
+      const packing = this.layers.length === 0 ? null : tokenPacking(mask, n, t);
+      const layerCtx: LayerContext = { ...ctx, config: this.config, keyBias: tf.tensor2d(bias, [n, t]), packing };
       let h: tf.Tensor3D;
       let constant = false;
       if (ids !== null) {
@@ -293,11 +308,17 @@ export class TextEncoderLayers {
         constant = true;
       }
       const states: tf.Tensor3D[] = options.hiddenStates ? [constant ? (h.clone() as tf.Tensor3D) : h] : [];
-      for (const layer of this.layers) {
-        h = bertLayer(h, layer, layerCtx, constant);
+      const grid = (x: tf.Tensor3D) => (packing === null ? x : unpackTokens(x, packing));
+      if (packing !== null) h = packTokens(h, packing);
+      const firstOnly = options.firstTokenOnly === true;
+      this.layers.forEach((layer, i) => {
+        const last = i === this.layers.length - 1;
+        // The first-token layer returns [N, 1, H], never packed.
+        h = last && firstOnly ? bertLayerFirstToken(h, layer, layerCtx, constant) : bertLayer(h, layer, layerCtx, constant);
         constant = false;
-        if (options.hiddenStates) states.push(h);
-      }
+        if (options.hiddenStates) states.push(last && firstOnly ? h : grid(h));
+      });
+      if (packing !== null && !firstOnly) h = options.hiddenStates ? states[states.length - 1]! : grid(h);
       // k = 0: the input passes through unchanged; the caller owns a copy.
       const hidden = (h === (input as { hidden?: tf.Tensor3D }).hidden ? h.clone() : h) as tf.Tensor3D;
       const pooled = this.pooler === null ? null : (tf.tanh(linear(tokenAt(hidden, 0), [this.pooler])) as tf.Tensor2D);

@@ -394,6 +394,16 @@ export function imageRangeOf(text: string): [number, number] {
   return [low, high];
 }
 
+/** The run's --finetune-text-layers: 0 (frozen; also for a run saved before the setting), k or 'all'. */
+export function finetunedTextLayers(config: Partial<Pick<RunConfig, 'finetuneTextLayers'>>): number | 'all' {
+  return config.finetuneTextLayers === undefined ? 0 : (config.finetuneTextLayers ?? 'all');
+}
+
+/** The run's --finetune-image-layers: 0 (frozen; also for a run saved before the setting) or k. */
+export function finetunedImageLayers(config: Partial<Pick<RunConfig, 'finetuneImageLayers'>>): number {
+  return config.finetuneImageLayers ?? 0;
+}
+
 /** `runs/<dataset>-<model>-<setting>-seed<seed>` (relative to the working directory). */
 export function defaultRunDir(c: Pick<RunConfig, 'dataset' | 'task' | 'model' | 'aux' | 'seed' | 'trainSize'>): string {
   const data = c.dataset === 'synthetic' ? `synthetic-${c.task}` : c.dataset;

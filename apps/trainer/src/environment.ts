@@ -1,10 +1,8 @@
 // Which backend runs and which versions of everything: chosen once per process, recorded per run.
 import { createRequire } from 'node:module';
 import { type BackendChoice, type BackendSelection, preferredWasmThreads, selectBackend } from '@mmaux/fusion';
-import type { RunConfig } from './config.js';
-import { finetunedImageLayers } from './image-layer-features.js';
+import { finetunedImageLayers, finetunedTextLayers, type RunConfig } from './config.js';
 import type { RunEnvironment } from './run-files.js';
-import { finetunedTextLayers } from './text-layer-features.js';
 
 const require = createRequire(import.meta.url);
 let selected: { choice: BackendChoice; threads: number | null; selection: Promise<BackendSelection> } | null = null;

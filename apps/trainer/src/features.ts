@@ -16,13 +16,13 @@ import {
 import type { FusionInput, InputReads, TextLayersFusionInput } from '@mmaux/fusion';
 import * as tf from '@tensorflow/tfjs';
 import { resolve } from 'node:path';
-import { imageRangeOf, type RunConfig } from './config.js';
+import { finetunedImageLayers, finetunedTextLayers, imageRangeOf, type RunConfig } from './config.js';
 import { badImagePolicy } from './data.js';
 import { MmauxTrainerError } from './errors.js';
 import type { Log } from './progress.js';
 import { strictImageError } from './skips.js';
-import { createLowerImageLayersEncoder, finetunedImageLayers } from './image-layer-features.js';
-import { createLowerLayersEncoder, finetunedTextLayers } from './text-layer-features.js';
+import { createLowerImageLayersEncoder } from './image-layer-features.js';
+import { createLowerLayersEncoder } from './text-layer-features.js';
 
 /** What a model reads of its inputs (`FusionModel.reads`). */
 export type { InputReads };

@@ -12,7 +12,7 @@ import { createHfImageProcessor, type HfEncoderWeights, type ImageFeatureEncoder
 import { ImageEncoderLayers, type ImageEncoderLayersConfig, imageLayersConfigFromHf, imageLayersWeightFilter } from '@mmaux/fusion';
 import { createRng } from '@mmaux/losses';
 import * as tf from '@tensorflow/tfjs';
-import type { RunConfig } from './config.js';
+import { finetunedImageLayers, type RunConfig } from './config.js';
 import { MmauxTrainerError } from './errors.js';
 
 /** Images per pass of the frozen layers (memory: batch × 197 × hidden floats per layer). */
@@ -20,11 +20,6 @@ const LOWER_BATCH = 8;
 
 /** The pooling of the hf: image encoder for a ViT (CLS of the last hidden state), which the trained layers reproduce. */
 const POOLING = 'first';
-
-/** The run's --finetune-image-layers: 0 (frozen; also for a run saved before the setting) or k. */
-export function finetunedImageLayers(config: Partial<Pick<RunConfig, 'finetuneImageLayers'>>): number {
-  return config.finetuneImageLayers ?? 0;
-}
 
 /** The ViT's shape and the layer the cache stops at. */
 interface ImageLayerSplit {

@@ -7,10 +7,10 @@
 // With `all` nothing is frozen: the cache holds the tokenizer's ids (id `@ids`), and the whole
 // encoder, embeddings included, trains.
 import { createHfTokenizer, type HfEncoderWeights, type HfTextTokenizer, loadHfEncoderWeights, type TextFeatureEncoder, type TextFeatures } from '@mmaux/encoders';
-import { TextEncoderLayers, type TextEncoderLayersConfig, textLayersConfigFromHf } from '@mmaux/fusion';
+import { TextEncoderLayers, type TextEncoderLayersConfig, textLayersConfigFromHf, textLayersWeightFilter } from '@mmaux/fusion';
 import { createRng } from '@mmaux/losses';
 import * as tf from '@tensorflow/tfjs';
-import type { RunConfig } from './config.js';
+import { finetunedTextLayers, type RunConfig } from './config.js';
 import { MmauxTrainerError } from './errors.js';
 
 /** Posts per pass of the frozen layers (memory: batch × length × hidden floats per layer). */
@@ -23,11 +23,6 @@ export interface TextLayerSplit {
   trainable: number | 'all';
   /** L − k: the cache holds the hidden state entering this layer. */
   firstTrained: number;
-}
-
-/** The run's --finetune-text-layers: 0 (frozen; also for a run saved before the setting), k or 'all'. */
-export function finetunedTextLayers(config: Partial<Pick<RunConfig, 'finetuneTextLayers'>>): number | 'all' {
-  return config.finetuneTextLayers === undefined ? 0 : (config.finetuneTextLayers ?? 'all');
 }
 
 function splitOf(config: Pick<RunConfig, 'finetuneTextLayers' | 'textEncoder'>, hfConfig: Record<string, unknown>): TextLayerSplit {
@@ -45,13 +40,29 @@ function splitOf(config: Pick<RunConfig, 'finetuneTextLayers' | 'textEncoder'>, 
   return { encoder, trainable: k, firstTrained: encoder.numLayers - k };
 }
 
-/** Reads the checkpoint (config.json + model.safetensors) of the run's text encoder. */
-async function readWeights(config: Pick<RunConfig, 'textEncoder'>): Promise<HfEncoderWeights> {
-  try {
-    return await loadHfEncoderWeights(config.textEncoder.slice(3));
-  } catch (err) {
-    throw new MmauxTrainerError('BAD_CONFIG', `--finetune-text-layers builds the trained layers from ${config.textEncoder}'s model.safetensors: ${(err as Error).message}`, { cause: err });
-  }
+/**
+ * Reads the run's text encoder from its checkpoint: config.json first (a model the trainer cannot
+ * split is refused before any weight is read), then only the model.safetensors tensors that the
+ * part being built (`include` of the split) uses.
+ */
+async function readWeights(
+  config: Pick<RunConfig, 'finetuneTextLayers' | 'textEncoder'>,
+  include: (split: TextLayerSplit) => (name: string) => boolean,
+): Promise<{ split: TextLayerSplit; weights: HfEncoderWeights['weights'] }> {
+  const load = async (filter: (name: string) => boolean) => {
+    try {
+      return await loadHfEncoderWeights(config.textEncoder.slice(3), { include: filter });
+    } catch (err) {
+      throw new MmauxTrainerError('BAD_CONFIG', `--finetune-text-layers builds the trained layers from ${config.textEncoder}'s model.safetensors: ${(err as Error).message}`, { cause: err });
+    }
+  };
+  const split = splitOf(config, (await load(() => false)).config);
+  return { split, weights: (await load(include(split))).weights };
+}
+
+/** The frozen part: embeddings and layers 0 … L − k − 1 (at least one layer is built; with k = L the embeddings' output is hidden state 0). */
+function lowerConfig(split: TextLayerSplit): TextEncoderLayersConfig {
+  return { ...split.encoder, numLayers: Math.max(split.firstTrained, 1) };
 }
 
 /**
@@ -63,11 +74,9 @@ async function readWeights(config: Pick<RunConfig, 'textEncoder'>): Promise<HfEn
 export async function createLowerLayersEncoder(config: Pick<RunConfig, 'finetuneTextLayers' | 'textEncoder' | 'maxLength'>): Promise<TextFeatureEncoder & { tokenIds?: true }> {
   const tokenizer = await createHfTokenizer(config.textEncoder, { maxLength: config.maxLength });
   if (finetunedTextLayers(config) === 'all') return tokenIdsEncoder(tokenizer);
-  const weights = await readWeights(config);
-  const split = splitOf(config, weights.config);
+  const { split, weights } = await readWeights(config, (s) => textLayersWeightFilter(lowerConfig(s), 'all', { pooler: false }));
   const { encoder, firstTrained } = split;
-  // At least one layer is built (a stack has one); with k = L the embeddings' output is hidden state 0.
-  const lower = new TextEncoderLayers({ ...encoder, numLayers: Math.max(firstTrained, 1) }, { trainableLayers: 'all', pooler: false, weights: weights.weights });
+  const lower = new TextEncoderLayers(lowerConfig(split), { trainableLayers: 'all', pooler: false, weights });
   const h = encoder.hiddenSize;
   let disposed = false;
   return {
@@ -149,13 +158,12 @@ function tokenIdsEncoder(tokenizer: HfTextTokenizer): TextFeatureEncoder & { tok
  * wasm heap ({@link checkWasmMemory}).
  */
 export async function createTrainedTextLayers(config: Pick<RunConfig, 'finetuneTextLayers' | 'textEncoder' | 'seed' | 'freezeWordEmbeddings'>, readsPooled: boolean): Promise<TextEncoderLayers> {
-  const weights = await readWeights(config);
-  const split = splitOf(config, weights.config);
+  const { split, weights } = await readWeights(config, (s) => textLayersWeightFilter(s.encoder, s.trainable, { pooler: readsPooled }));
   // A checkpoint without a pooler (fill-mask RoBERTa) gets HF's initial values from this seed.
   const layers = new TextEncoderLayers(split.encoder, {
     trainableLayers: split.trainable,
     pooler: readsPooled,
-    weights: weights.weights,
+    weights,
     rng: createRng(config.seed),
     ...(split.trainable === 'all' && config.freezeWordEmbeddings ? { freezeWordEmbeddings: true } : {}),
   });

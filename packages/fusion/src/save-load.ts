@@ -241,16 +241,8 @@ function loadTextLayers(
   specs: Map<string, WeightSpec>,
   valuesOf: (spec: WeightSpec) => Float32Array,
 ): TextEncoderLayers {
-  const weights = new Map<string, HfWeight>();
-  for (const [name, spec] of specs) {
-    // Fusion weights are named with '/'; the encoders' keep their HF names (the image layers' with the `vit.` prefix).
-    if (name.includes('/') || name.startsWith(VIT_PREFIX)) continue;
-    const size = Array.isArray(spec.shape) ? spec.shape.reduce((a, b) => a * b, 1) : -1;
-    if (spec.dtype !== 'float32' || spec.byteLength !== size * 4 || spec.byteOffset < 0 || spec.byteOffset + spec.byteLength > fileBytes) {
-      fail('WEIGHT_MISMATCH', `weight "${name}" in ${manifestPath} points outside ${weightsPath} or is not ${size} float32 values.`);
-    }
-    weights.set(name, { shape: spec.shape, data: valuesOf(spec) });
-  }
+  // Fusion weights are named with '/'; the encoders' keep their HF names (the image layers' with the `vit.` prefix).
+  const weights = encoderTensors(manifestPath, weightsPath, fileBytes, specs, valuesOf, (name) => !name.includes('/') && !name.startsWith(VIT_PREFIX));
   let layers: TextEncoderLayers;
   try {
     layers = new TextEncoderLayers(record.encoder, {

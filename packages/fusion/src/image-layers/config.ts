@@ -1,4 +1,5 @@
 import { MmauxFusionError } from '../errors.js';
+import { fail, fraction, HF_ACTIVATIONS, integer, positive } from '../hf-config-checks.js';
 import type { TextEncoderActivation, TextEncoderLayersConfig } from '../text-layers/config.js';
 
 /** The shape of a ViT image encoder (HF's `ViTModel`), as {@link imageLayersConfigFromHf} reads it from `config.json`. */
@@ -37,27 +38,6 @@ const VIT_DEFAULTS: Record<string, number | string | boolean> = {
   hidden_dropout_prob: 0, attention_probs_dropout_prob: 0, initializer_range: 0.02, layer_norm_eps: 1e-12,
   image_size: 224, patch_size: 16, num_channels: 3, qkv_bias: true, pooler_act: 'tanh',
 };
-
-const ACTIVATIONS: Record<string, TextEncoderActivation> = { gelu: 'gelu', gelu_python: 'gelu', gelu_new: 'gelu_tanh', gelu_pytorch_tanh: 'gelu_tanh' };
-
-function fail(fn: string, message: string): never {
-  throw new MmauxFusionError('INVALID_OPTION', `${fn}: ${message}`);
-}
-
-function integer(fn: string, name: string, v: unknown, min: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) fail(fn, `${name} must be an integer ≥ ${min}, got ${JSON.stringify(v)}.`);
-  return v as number;
-}
-
-function fraction(fn: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v >= 1) fail(fn, `${name} must be in [0, 1), got ${JSON.stringify(v)}.`);
-  return v as number;
-}
-
-function positive(fn: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) fail(fn, `${name} must be a positive number, got ${JSON.stringify(v)}.`);
-  return v as number;
-}
 
 /** @internal Validates a config (from {@link imageLayersConfigFromHf} or written by hand); returns a frozen copy. */
 export function checkImageLayersConfig(fn: string, config: ImageEncoderLayersConfig): ImageEncoderLayersConfig {
@@ -150,9 +130,9 @@ export function imageLayersConfigFromHf(config: Record<string, unknown>): ImageE
     );
   }
   const field = (name: string): unknown => (config[name] === undefined || config[name] === null ? VIT_DEFAULTS[name] : config[name]);
-  const act = ACTIVATIONS[String(field('hidden_act'))];
+  const act = HF_ACTIVATIONS[String(field('hidden_act'))];
   if (act === undefined) {
-    throw new MmauxFusionError('UNSUPPORTED', `${fn}: hidden_act ${JSON.stringify(field('hidden_act'))} is not supported; use one of ${Object.keys(ACTIVATIONS).join(', ')}.`);
+    throw new MmauxFusionError('UNSUPPORTED', `${fn}: hidden_act ${JSON.stringify(field('hidden_act'))} is not supported; use one of ${Object.keys(HF_ACTIVATIONS).join(', ')}.`);
   }
   if (field('qkv_bias') !== true) throw new MmauxFusionError('UNSUPPORTED', `${fn}: qkv_bias ${JSON.stringify(field('qkv_bias'))} is not supported; the query, key and value projections must have biases (HF's default).`);
   const poolerSize = config.pooler_output_size ?? field('hidden_size');

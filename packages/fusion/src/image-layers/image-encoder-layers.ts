@@ -4,7 +4,7 @@ import { MmauxFusionError } from '../errors.js';
 import { type ForwardContext, layerNorm, tokenAt } from '../layers.js';
 import { initialValues } from '../text-layers/initial-values.js';
 import { linear } from '../text-layers/linear.js';
-import { type HfWeight, type HfWeightSource, hfWeightOf, type TextLayerWeightGroup } from '../text-layers/text-encoder-layers.js';
+import { checkpointValues, depthGroups, type HfWeight, type HfWeightSource, stateDictOf, type TextLayerWeightGroup } from '../checkpoint-weights.js';
 import type { NamedWeight } from '../weights.js';
 import { checkImageLayersConfig, type ImageEncoderLayersConfig, imageTokensOf, textKernelConfig } from './config.js';
 import { type VitEmbeddingVariables, vitEmbeddings } from './patch-embeddings.js';
@@ -206,45 +206,20 @@ export class ImageEncoderLayers {
 
   /** The checkpoint's values of the stack's weights, by prefixed name; validates shapes and what is missing. */
   private resolveValues(fn: string, options: ImageEncoderLayersOptions): Map<string, Float32Array> {
-    const found = new Map<string, Float32Array>();
-    const missing: string[] = [];
-    const source = options.weights;
-    if (source !== undefined && (source === null || typeof source !== 'object')) {
-      throw new MmauxFusionError('INVALID_OPTION', `${fn}: weights must be a Map or an object of { shape, data } by name, got ${String(source)}.`);
-    }
-    for (const spec of this.specs) {
-      const hit = source === undefined ? undefined : checkpointNamesOf(spec.name).map((key) => ({ key, w: hfWeightOf(source, key) })).find((x) => x.w !== undefined);
-      if (hit === undefined) {
-        missing.push(spec.name);
-        continue;
-      }
-      const { key } = hit;
-      const w = hit.w!;
-      const size = spec.shape.reduce((a, b) => a * b, 1);
-      const shapeOk = Array.isArray(w.shape) && w.shape.length === spec.shape.length && w.shape.every((d, i) => d === spec.shape[i]);
-      if (!shapeOk || !(w.data instanceof Float32Array) || w.data.length !== size) {
-        throw new MmauxFusionError(
-          'WEIGHT_MISMATCH',
-          `${fn}: checkpoint tensor ${key} has shape [${Array.isArray(w.shape) ? w.shape.join(', ') : String(w.shape)}] (${w.data?.length ?? 'no'} float32 values), but a ViT with hidden_size ${this.config.hiddenSize}, intermediate_size ${this.config.intermediateSize}, image_size ${this.config.imageSize} and patch_size ${this.config.patchSize} needs [${spec.shape.join(', ')}]; the config.json and the weights come from different models.`,
-        );
-      }
-      found.set(spec.name, w.data);
-    }
-    const required = missing.filter((name) => !name.startsWith(`${VIT_PREFIX}pooler.`));
-    if (source !== undefined && required.length > 0) {
-      const shown = required.slice(0, 4).join(', ') + (required.length > 4 ? `, … (${required.length} in all)` : '');
-      throw new MmauxFusionError(
-        'WEIGHT_MISMATCH',
-        `${fn}: the checkpoint lacks ${shown} (looked for them with and without the "vit." prefix); load the model the config describes, and when reading with an include filter, use imageLayersWeightFilter with the same trainableLayers.`,
-      );
-    }
-    if (missing.length > 0 && typeof options.rng !== 'function') {
-      throw new MmauxFusionError(
-        'INVALID_OPTION',
-        `${fn}: ${source === undefined ? 'no weights were given' : `the checkpoint has no ${missing.join(', ')}`}, so ${missing.length} weight(s) need initial values: pass rng (e.g. createRng(seed) of @mmaux/losses).`,
-      );
-    }
-    return found;
+    const c = this.config;
+    return checkpointValues(
+      fn,
+      {
+        specs: this.specs,
+        namesOf: checkpointNamesOf,
+        optional: (name) => name.startsWith(`${VIT_PREFIX}pooler.`),
+        model: `a ViT with hidden_size ${c.hiddenSize}, intermediate_size ${c.intermediateSize}, image_size ${c.imageSize} and patch_size ${c.patchSize}`,
+        lookedFor: 'with and without the "vit." prefix',
+        filter: 'imageLayersWeightFilter',
+      },
+      options.weights,
+      options.rng,
+    );
   }
 
   /**
@@ -341,13 +316,7 @@ export class ImageEncoderLayers {
    * @returns one group per depth the stack holds
    */
   weightGroups(): TextLayerWeightGroup[] {
-    const groups = new Map<number, NamedWeight[]>();
-    this.specs.forEach((spec, i) => {
-      const list = groups.get(spec.depth) ?? [];
-      list.push(this.named[i]!);
-      groups.set(spec.depth, list);
-    });
-    return [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([depth, weights]) => ({ depth, weights }));
+    return depthGroups(this.specs, this.named);
   }
 
   /**
@@ -358,9 +327,7 @@ export class ImageEncoderLayers {
    */
   async stateDict(): Promise<Map<string, HfWeight>> {
     if (this.disposed) throw new MmauxFusionError('DISPOSED', 'ImageEncoderLayers.stateDict: this stack has been disposed.');
-    const out = new Map<string, HfWeight>();
-    for (const { name, variable } of this.named) out.set(name, { shape: [...variable.shape], data: Float32Array.from(await variable.data()) });
-    return out;
+    return stateDictOf(this.named);
   }
 
   /** Frees the variables; the stack cannot be used afterwards. */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { dropout, type ForwardContext, layerNorm, residualAdd, tokenAt } from '../layers.js';
-import { bertFeedForward, type LinearVariables, type NormVariables } from '../text-layers/bert-layer.js';
+import { attentionDropMask, bertFeedForward, type LinearVariables, type NormVariables } from '../text-layers/bert-layer.js';
 import type { TextEncoderLayersConfig } from '../text-layers/config.js';
 import { linear } from '../text-layers/linear.js';
 import { bertQueryAttention, bertSelfAttention } from '../text-layers/self-attention.js';
@@ -28,15 +28,6 @@ export interface VitLayerContext extends ForwardContext {
   kernels: TextEncoderLayersConfig;
   /** `[N, T]` zeros: every image token is a key (no padding). */
   keyBias: tf.Tensor2D;
-}
-
-/** Dropout mask `[N, h, T, T]` for the attention weights (entries 0 or `1/(1 − p)`), drawn from `rng`. */
-function attentionDropMask(shape: [number, number, number, number], rate: number, ctx: ForwardContext): tf.Tensor4D | null {
-  if (!ctx.training || rate <= 0) return null;
-  const keep = 1 / (1 - rate);
-  const values = new Float32Array(shape[0] * shape[1] * shape[2] * shape[3]);
-  for (let i = 0; i < values.length; i++) values[i] = ctx.rng() < rate ? 0 : keep;
-  return tf.tensor4d(values, shape);
 }
 
 /**

@@ -88,8 +88,8 @@ export function bertFeedForward(x: tf.Tensor3D, w1: tf.Variable, b1: tf.Variable
   });
 }
 
-/** Dropout mask `[N, h, T, T]` for the attention weights (entries 0 or `1/(1 − p)`), drawn from `rng`. */
-function attentionDropMask(shape: [number, number, number, number], rate: number, ctx: ForwardContext): tf.Tensor4D | null {
+/** @internal Dropout mask `[N, h, T, T]` for the attention weights (entries 0 or `1/(1 − p)`), drawn from `rng`. */
+export function attentionDropMask(shape: [number, number, number, number], rate: number, ctx: ForwardContext): tf.Tensor4D | null {
   if (!ctx.training || rate <= 0) return null;
   const keep = 1 / (1 - rate);
   const values = new Float32Array(shape[0] * shape[1] * shape[2] * shape[3]);

@@ -1,4 +1,5 @@
 import { MmauxFusionError } from '../errors.js';
+import { fail, fraction, HF_ACTIVATIONS, integer, positive } from '../hf-config-checks.js';
 
 /** The BERT-family architectures {@link TextEncoderLayers} implements (post-LN, absolute positions). */
 export const TEXT_ENCODER_ARCHITECTURES = ['bert', 'roberta', 'xlm-roberta'] as const;
@@ -67,13 +68,6 @@ const HF_DEFAULTS: Record<TextEncoderArchitecture, Record<string, number | strin
   },
 };
 
-const ACTIVATIONS: Record<string, TextEncoderActivation> = {
-  gelu: 'gelu',
-  gelu_python: 'gelu',
-  gelu_new: 'gelu_tanh',
-  gelu_pytorch_tanh: 'gelu_tanh',
-};
-
 /** `model_type` values (and the names some configs use) mapped to an architecture. */
 const MODEL_TYPES: Record<string, TextEncoderArchitecture> = {
   bert: 'bert',
@@ -82,25 +76,6 @@ const MODEL_TYPES: Record<string, TextEncoderArchitecture> = {
   'xlm-roberta': 'xlm-roberta',
   xlm_roberta: 'xlm-roberta',
 };
-
-function fail(fn: string, message: string): never {
-  throw new MmauxFusionError('INVALID_OPTION', `${fn}: ${message}`);
-}
-
-function integer(fn: string, name: string, v: unknown, min: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) fail(fn, `${name} must be an integer ≥ ${min}, got ${JSON.stringify(v)}.`);
-  return v as number;
-}
-
-function fraction(fn: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v >= 1) fail(fn, `${name} must be in [0, 1), got ${JSON.stringify(v)}.`);
-  return v as number;
-}
-
-function positive(fn: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) fail(fn, `${name} must be a positive number, got ${JSON.stringify(v)}.`);
-  return v as number;
-}
 
 /** @internal Validates a config (from {@link textLayersConfigFromHf} or written by hand); returns a frozen copy. */
 export function checkTextLayersConfig(fn: string, config: TextEncoderLayersConfig): TextEncoderLayersConfig {
@@ -172,9 +147,9 @@ export function textLayersConfigFromHf(config: Record<string, unknown>): TextEnc
   if (positions !== 'absolute') {
     throw new MmauxFusionError('UNSUPPORTED', `${fn}: position_embedding_type ${JSON.stringify(positions)} is not supported; only "absolute" (what BERT, RoBERTa, XLM-R and BERTweet use).`);
   }
-  const act = ACTIVATIONS[String(field('hidden_act'))];
+  const act = HF_ACTIVATIONS[String(field('hidden_act'))];
   if (act === undefined) {
-    throw new MmauxFusionError('UNSUPPORTED', `${fn}: hidden_act ${JSON.stringify(field('hidden_act'))} is not supported; use one of ${Object.keys(ACTIVATIONS).join(', ')}.`);
+    throw new MmauxFusionError('UNSUPPORTED', `${fn}: hidden_act ${JSON.stringify(field('hidden_act'))} is not supported; use one of ${Object.keys(HF_ACTIVATIONS).join(', ')}.`);
   }
   return checkTextLayersConfig(fn, {
     architecture,

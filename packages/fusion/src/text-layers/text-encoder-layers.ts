@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '@mmaux/losses';
 import { MmauxFusionError } from '../errors.js';
 import { type ForwardContext, tokenAt } from '../layers.js';
+import { checkpointValues, depthGroups, type HfWeight, type HfWeightSource, stateDictOf, type TextLayerWeightGroup } from '../checkpoint-weights.js';
 import type { NamedWeight } from '../weights.js';
 import { type BertLayerVariables, bertLayer, bertLayerFirstToken, type LayerContext } from './bert-layer.js';
 import { checkTextLayersConfig, type TextEncoderLayersConfig } from './config.js';
@@ -11,19 +12,7 @@ import { linear } from './linear.js';
 import { packTokens, tokenPacking, unpackTokens } from './token-packing.js';
 import { checkpointPrefixes, firstLayerOf, legacyNames, type TextLayerWeightSpec, textLayerWeightSpecs, type TrainableTextLayers } from './weight-names.js';
 
-/** One tensor of a checkpoint: row-major float32 values and PyTorch's shape (what `loadHfEncoderWeights` of `@mmaux/encoders` returns). */
-export interface HfWeight {
-  shape: readonly number[];
-  data: Float32Array;
-}
-
-/** Checkpoint tensors by name (`bert.encoder.layer.0…` or without the prefix). */
-export type HfWeightSource = ReadonlyMap<string, HfWeight> | Readonly<Record<string, HfWeight>>;
-
-/** @internal The tensor named `name` in a checkpoint's tensors (a map or a plain object). */
-export function hfWeightOf(source: HfWeightSource, name: string): HfWeight | undefined {
-  return source instanceof Map ? source.get(name) : (source as Record<string, HfWeight>)[name];
-}
+export type { HfWeight, HfWeightSource, TextLayerWeightGroup } from '../checkpoint-weights.js';
 
 /** Options of {@link TextEncoderLayers}. */
 export interface TextEncoderLayersOptions {
@@ -87,13 +76,6 @@ export interface TextLayersOutput {
   pooled: tf.Tensor2D | null;
   /** With `hiddenStates`: k + 1 tensors `[N, T, H]`, the stack's input (for `'all'`: the embeddings' output) then each layer's output (0 at padding), as HF's `hidden_states[L − k …]` at real tokens. */
   hiddenStates?: tf.Tensor3D[];
-}
-
-/** A group of weights at one depth, for layer-wise learning-rate decay. */
-export interface TextLayerWeightGroup {
-  /** 0 embeddings, i + 1 encoder layer i, numLayers + 1 the pooler. */
-  depth: number;
-  weights: NamedWeight[];
 }
 
 const MASKED = -1e9;
@@ -220,55 +202,21 @@ export class TextEncoderLayers {
 
   /** The checkpoint's values of the stack's weights, by unprefixed name; validates shapes and what is missing. */
   private resolveValues(fn: string, options: TextEncoderLayersOptions): Map<string, Float32Array> {
-    const found = new Map<string, Float32Array>();
-    const missing: string[] = [];
-    const source = options.weights;
-    if (source !== undefined && (source === null || typeof source !== 'object')) {
-      throw new MmauxFusionError('INVALID_OPTION', `${fn}: weights must be a Map or an object of { shape, data } by name, got ${String(source)}.`);
-    }
-    for (const spec of this.specs) {
-      if (source === undefined) {
-        missing.push(spec.name);
-        continue;
-      }
-      let hit: { key: string; w: HfWeight } | undefined;
-      for (const prefix of checkpointPrefixes(this.config)) {
-        for (const n of legacyNames(spec.name)) {
-          const w = hfWeightOf(source, prefix + n);
-          if (w !== undefined) hit ??= { key: prefix + n, w };
-        }
-      }
-      if (hit === undefined) {
-        missing.push(spec.name);
-        continue;
-      }
-      const { key, w } = hit;
-      const size = spec.shape.reduce((a, b) => a * b, 1);
-      const shapeOk = Array.isArray(w.shape) && w.shape.length === spec.shape.length && w.shape.every((d, i) => d === spec.shape[i]);
-      if (!shapeOk || !(w.data instanceof Float32Array) || w.data.length !== size) {
-        throw new MmauxFusionError(
-          'WEIGHT_MISMATCH',
-          `${fn}: checkpoint tensor ${key} has shape [${Array.isArray(w.shape) ? w.shape.join(', ') : String(w.shape)}] (${w.data?.length ?? 'no'} float32 values), but a ${this.config.architecture} encoder with hidden_size ${this.config.hiddenSize}, intermediate_size ${this.config.intermediateSize} and this vocabulary needs [${spec.shape.join(', ')}]; the config.json and the weights come from different models.`,
-        );
-      }
-      found.set(spec.name, w.data);
-    }
-    const required = missing.filter((name) => !name.startsWith('pooler.'));
-    if (source !== undefined && required.length > 0) {
-      const shown = required.slice(0, 4).join(', ') + (required.length > 4 ? `, … (${required.length} in all)` : '');
-      throw new MmauxFusionError(
-        'WEIGHT_MISMATCH',
-        `${fn}: the checkpoint lacks ${shown} (looked for them with the prefixes ${checkpointPrefixes(this.config).map((p) => JSON.stringify(p)).join(', ')}); ` +
-          'load the model the config describes, and when reading with an include filter, use textLayersWeightFilter with the same trainableLayers.',
-      );
-    }
-    if (missing.length > 0 && typeof options.rng !== 'function') {
-      throw new MmauxFusionError(
-        'INVALID_OPTION',
-        `${fn}: ${source === undefined ? 'no weights were given' : `the checkpoint has no ${missing.join(', ')}`}, so ${missing.length} weight(s) need initial values: pass rng (e.g. createRng(seed) of @mmaux/losses).`,
-      );
-    }
-    return found;
+    const c = this.config;
+    const prefixes = checkpointPrefixes(c);
+    return checkpointValues(
+      fn,
+      {
+        specs: this.specs,
+        namesOf: (name) => prefixes.flatMap((prefix) => legacyNames(name).map((n) => prefix + n)),
+        optional: (name) => name.startsWith('pooler.'),
+        model: `a ${c.architecture} encoder with hidden_size ${c.hiddenSize}, intermediate_size ${c.intermediateSize} and this vocabulary`,
+        lookedFor: `with the prefixes ${prefixes.map((p) => JSON.stringify(p)).join(', ')}`,
+        filter: 'textLayersWeightFilter',
+      },
+      options.weights,
+      options.rng,
+    );
   }
 
   /**
@@ -393,14 +341,7 @@ export class TextEncoderLayers {
    * @returns one group per depth the stack trains
    */
   weightGroups(): TextLayerWeightGroup[] {
-    const groups = new Map<number, NamedWeight[]>();
-    this.specs.forEach((spec, i) => {
-      if (!this.named[i]!.variable.trainable) return;
-      const list = groups.get(spec.depth) ?? [];
-      list.push(this.named[i]!);
-      groups.set(spec.depth, list);
-    });
-    return [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([depth, weights]) => ({ depth, weights }));
+    return depthGroups(this.specs, this.named);
   }
 
   /**
@@ -411,9 +352,7 @@ export class TextEncoderLayers {
    */
   async stateDict(): Promise<Map<string, HfWeight>> {
     if (this.disposed) throw new MmauxFusionError('DISPOSED', 'TextEncoderLayers.stateDict: this stack has been disposed.');
-    const out = new Map<string, HfWeight>();
-    for (const { name, variable } of this.named) out.set(name, { shape: [...variable.shape], data: Float32Array.from(await variable.data()) });
-    return out;
+    return stateDictOf(this.named);
   }
 
   /** Frees the variables; the stack cannot be used afterwards. */
